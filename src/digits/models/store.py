@@ -1,0 +1,130 @@
+"""Saving and loading model folders: ``model.json`` plus weight files.
+
+``model.json`` records the model's name and constructor arguments, its
+classes, preprocessing, training history, metrics, the MNIST checksums it was
+trained on, the package version, the date and the SHA-256 of every weight
+file. Loading checks every sum before reading any weights, so a truncated or
+modified folder is refused; no format digits reads can execute code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from digits import __version__
+from digits.errors import DigitsError, ModelFileError
+from digits.fileio import atomic_directory, atomic_write_json, file_digests
+from digits.models.registry import get_model_class, model_params
+
+if TYPE_CHECKING:
+    from digits.models.base import DigitModel
+
+CARD = "model.json"
+FORMAT = 1
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert tuples and NumPy scalars so they survive a JSON round trip."""
+    if isinstance(value, tuple):
+        return {"__tuple__": [_jsonable(v) for v in value]}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(_from_json(v) for v in value["__tuple__"])
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def save_model(model: DigitModel, directory: Path) -> Path:
+    """Write a fitted model to ``directory``, replacing an earlier model folder there."""
+    model._check_fitted()
+    with atomic_directory(directory, marker=CARD) as tmp:
+        files = model._save_weights(tmp)
+        card = {
+            "format": FORMAT,
+            "name": model.name,
+            "params": _jsonable(model.get_params()),
+            "classes": model.classes_.tolist(),
+            "preprocessing": model.preprocessing,
+            "info": _jsonable(getattr(model, "info_", {})),
+            "history": _jsonable(getattr(model, "history_", {})),
+            "package_version": __version__,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "files": {name: file_digests(tmp / name)["sha256"] for name in files},
+        }
+        atomic_write_json(tmp / CARD, card)
+    return directory
+
+
+def read_card(directory: Path) -> dict[str, Any]:
+    """Read and check ``model.json`` of a model folder (no weights are read)."""
+    path = directory / CARD
+    if not directory.is_dir():
+        raise ModelFileError(f"Model folder {directory} does not exist. Train one with `digits train MODEL --out {directory}`.")
+    if not path.is_file():
+        raise ModelFileError(f"{directory} is not a digits model folder: it has no {CARD}.")
+    try:
+        card = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path} is damaged and cannot be read as JSON ({exc}). Retrain or restore the model.") from exc
+    required = {"format", "name", "params", "classes", "files"}
+    if not isinstance(card, dict) or not required <= set(card):
+        missing = sorted(required - set(card)) if isinstance(card, dict) else sorted(required)
+        raise ModelFileError(f"{path} lacks the fields {', '.join(missing)}; it was not written by digits or was edited.")
+    if card["format"] != FORMAT:
+        raise ModelFileError(f"{path} has format {card['format']!r}; this digits reads format {FORMAT}.")
+    return card
+
+
+def load_model(directory: Path) -> DigitModel:
+    """Rebuild a model from a folder written by :func:`save_model`.
+
+    Raises
+    ------
+    ModelFileError
+        If the folder is missing, ``model.json`` is unreadable, a file is
+        missing or its checksum differs, or the model name is unknown.
+    """
+    card = read_card(directory)
+    for name, expected in card["files"].items():
+        path = directory / name
+        if not path.is_file():
+            raise ModelFileError(f"Model folder {directory} is incomplete: {name} is missing.")
+        actual = file_digests(path)["sha256"]
+        if actual != expected:
+            raise ModelFileError(
+                f"{path} is damaged or was modified: sha256 expected {expected}, got {actual}. "
+                "Retrain the model or restore the folder."
+            )
+    try:
+        cls = get_model_class(card["name"])
+        params = _from_json(card["params"])
+        unknown = set(params) - set(model_params(cls))
+        if unknown:
+            raise ModelFileError(f"{directory / CARD} names parameters {sorted(unknown)} that {card['name']} lacks.")
+        model = cls(**params)
+        model.classes_ = np.asarray(card["classes"], dtype=np.int64)
+        model.history_ = _from_json(card.get("history", {}))
+        model.info_ = _from_json(card.get("info", {}))
+        model._load_weights(directory)
+    except ModelFileError:
+        raise
+    except (DigitsError, ValueError, KeyError, OSError) as exc:
+        raise ModelFileError(f"Cannot load the model in {directory}: {exc}") from exc
+    return model
