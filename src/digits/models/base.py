@@ -107,14 +107,14 @@ class DigitModel(ABC):
         """Write ``model.json`` and the weights to ``directory`` (atomically)."""
         from digits.models.store import save_model
 
-        return save_model(self, Path(directory))
+        return save_model(self, directory)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> DigitModel:
         """Rebuild a model from a folder written by :meth:`save`."""
         from digits.models.store import load_model
 
-        model = load_model(Path(directory))
+        model = load_model(directory)
         if not isinstance(model, cls):
             raise InputError(f"{directory} holds a {model.name!r} model, not a {cls.__name__}.")
         return model

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +52,10 @@ def _from_json(value: Any) -> Any:
     return value
 
 
-def save_model(model: DigitModel, directory: Path) -> Path:
+def save_model(model: DigitModel, directory: str | os.PathLike[str]) -> Path:
     """Write a fitted model to ``directory``, replacing an earlier model folder there."""
     model._check_fitted()
+    directory = Path(directory)
     with atomic_directory(directory, marker=CARD) as tmp:
         files = model._save_weights(tmp)
         card = {
@@ -72,8 +74,9 @@ def save_model(model: DigitModel, directory: Path) -> Path:
     return directory
 
 
-def read_card(directory: Path) -> dict[str, Any]:
+def read_card(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check ``model.json`` of a model folder (no weights are read)."""
+    directory = Path(directory)
     path = directory / CARD
     if not directory.is_dir():
         raise ModelFileError(f"Model folder {directory} does not exist. Train one with `digits train MODEL --out {directory}`.")
@@ -92,7 +95,7 @@ def read_card(directory: Path) -> dict[str, Any]:
     return card
 
 
-def load_model(directory: Path) -> DigitModel:
+def load_model(directory: str | os.PathLike[str]) -> DigitModel:
     """Rebuild a model from a folder written by :func:`save_model`.
 
     Raises
@@ -101,6 +104,7 @@ def load_model(directory: Path) -> DigitModel:
         If the folder is missing, ``model.json`` is unreadable, a file is
         missing or its checksum differs, or the model name is unknown.
     """
+    directory = Path(directory)
     card = read_card(directory)
     for name, expected in card["files"].items():
         path = directory / name
@@ -128,3 +132,10 @@ def load_model(directory: Path) -> DigitModel:
     except (DigitsError, ValueError, KeyError, OSError) as exc:
         raise ModelFileError(f"Cannot load the model in {directory}: {exc}") from exc
     return model
+
+
+def model_size_bytes(directory: str | os.PathLike[str]) -> int:
+    """Bytes on disk of a saved model: ``model.json`` plus its weight files."""
+    directory = Path(directory)
+    card = read_card(directory)
+    return sum((directory / name).stat().st_size for name in [CARD, *card["files"]])

@@ -1,0 +1,92 @@
+"""The ``digits`` command line: ``models``, ``train``, ``evaluate``, ``compare``.
+
+Only this package prints. Errors a user can fix print one line on stderr and
+exit with status 2; progress goes to stderr so ``--json`` output on stdout
+stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from digits import __version__
+from digits.cli import commands
+from digits.errors import DigitsError
+
+DEFAULT_MODEL = "numpy-mlp"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command (each flag's help states its default)."""
+    parser = argparse.ArgumentParser(prog="digits", description="Handwritten digit recognition on MNIST.")
+    parser.add_argument("--version", action="version", version=f"digits {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("models", help="list the models that can be trained")
+    p.set_defaults(func=commands.cmd_models)
+
+    p = sub.add_parser("train", help="train a model, evaluate it and save a run folder")
+    p.add_argument("model", nargs="?", default=DEFAULT_MODEL, help=f"model name (default: {DEFAULT_MODEL}; see `digits models`)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="set a hyperparameter; repeatable (default: the model's own)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the model's seed parameter)")
+    p.add_argument("--out", type=_path, default=None, help="run folder to write (default: runs/MODEL-TIMESTAMP)")
+    p.add_argument("--quick", action="store_true", help="train on 5,000 and test on 2,000 images, for smoke tests (default: off)")
+    _add_common(p)
+    p.set_defaults(func=commands.cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate a saved model on the validation or test split")
+    p.add_argument("model_dir", type=_path, help="a model folder written by `digits train`")
+    p.add_argument("--split", choices=("val", "test"), default="test", help="which split (default: test)")
+    p.add_argument("--limit", type=_positive_int, default=None, help="evaluate only the first N images (default: all)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table (default: off)")
+    p.add_argument("--out", type=_path, default=None, help="also write metrics.json and figures here (default: none)")
+    _add_common(p)
+    p.set_defaults(func=commands.cmd_evaluate)
+
+    p = sub.add_parser("compare", help="compare run folders side by side")
+    p.add_argument("runs", nargs="+", type=_path, metavar="RUN_DIR", help="run folders holding metrics.json")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table (default: off)")
+    p.set_defaults(func=commands.cmd_compare)
+    return parser
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=_path, default=None, help="folder with the four MNIST .gz files (default: $DIGITS_DATA_DIR, then the cache, then download)")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars (default: shown)")
+
+
+def _path(text: str):  # noqa: ANN202 - argparse type
+    from pathlib import Path
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return Path(text)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``digits`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (DigitsError, ValueError, OSError) as exc:
+        print(f"digits: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("digits: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The sub-commands; each takes the parsed arguments and prints its result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from digits.cli.params import parse_params
+from digits.cli.progress import download_bar, epoch_bar
+from digits.cli.tables import format_table, percent
+from digits.errors import DigitsError
+from digits.evaluation import write_report
+from digits.evaluation.report import METRICS_FILE
+from digits.models.registry import get_model_class, list_models
+from digits.runs import RunConfig, evaluate_saved, train_run
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """Print every model with its one-line description."""
+    names = list_models()
+    rows = [(name, get_model_class(name).description) for name in names]
+    print(format_table(["model", "description"], rows))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train, evaluate and save one model; print a summary."""
+    config = RunConfig(
+        model=args.model,
+        params=parse_params(args.model, args.param),
+        seed=args.seed,
+        out=args.out,
+        quick=args.quick,
+        data_dir=args.data_dir,
+    )
+    show = not args.no_progress
+    print(f"Training {config.model}{' (quick)' if config.quick else ''} ...", file=sys.stderr)
+    with download_bar(show) as on_download, epoch_bar(config.model, show) as on_epoch:
+        result = train_run(config, on_epoch=on_epoch, on_download=on_download)
+    test = result.test
+    rows = [
+        ("validation accuracy", percent(result.val.accuracy)),
+        ("test accuracy", percent(test.accuracy)),
+        ("test macro F1", f"{test.metrics['macro_f1']:.4f}"),
+        ("fit time", f"{test.fit_seconds:.1f} s"),
+        ("predict time", f"{1000 * test.seconds_per_image:.3f} ms/image"),
+        ("model size", f"{(test.model_size_bytes or 0) / 1e6:.2f} MB"),
+        ("run folder", str(result.out)),
+    ]
+    print(format_table([config.model, ""], rows))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Evaluate a saved model; print a table or one JSON object."""
+    with download_bar(not args.no_progress) as on_download:
+        model, result, images = evaluate_saved(
+            args.model_dir, split=args.split, limit=args.limit, data_dir=args.data_dir, on_download=on_download
+        )
+    if args.out is not None:
+        write_report(result, args.out, images=images)
+    summary = result.to_dict()
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    rows = [
+        ("model", result.model),
+        ("split", f"{result.split} ({result.n} images)"),
+        ("accuracy", percent(result.accuracy)),
+        ("macro F1", f"{summary['macro_f1']:.4f}"),
+        ("log-loss", f"{summary['log_loss']:.4f}"),
+        ("macro AUC", f"{summary['macro_auc']:.5f}"),
+        ("predict time", f"{1000 * result.seconds_per_image:.3f} ms/image"),
+    ]
+    print(format_table([str(args.model_dir), ""], rows))
+    return 0
+
+
+def _read_metrics(run: Path) -> dict[str, Any]:
+    path = run / METRICS_FILE
+    if not path.is_file():
+        raise DigitsError(f"{run} has no {METRICS_FILE}; pass folders written by `digits train` or `digits evaluate --out`.")
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DigitsError(f"{path} cannot be read as JSON ({exc}).") from exc
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print the metrics of several run folders side by side."""
+    runs = [(run, _read_metrics(run)) for run in args.runs]
+    if args.json:
+        print(json.dumps([{"run": str(run), **m} for run, m in runs]))
+        return 0
+    headers = ["run", "model", "split", "n", "accuracy", "macro F1", "log-loss", "fit s", "ms/image", "size MB"]
+    rows = [
+        (
+            str(run),
+            m.get("model"),
+            m.get("split"),
+            m.get("n"),
+            m.get("accuracy"),
+            m.get("macro_f1"),
+            m.get("log_loss"),
+            m.get("fit_seconds"),
+            None if m.get("predict_seconds_per_image") is None else 1000 * m["predict_seconds_per_image"],
+            None if m.get("model_size_bytes") is None else m["model_size_bytes"] / 1e6,
+        )
+        for run, m in runs
+    ]
+    print(format_table(headers, rows))
+    return 0

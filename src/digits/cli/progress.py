@@ -1,0 +1,51 @@
+"""Progress bars for the command line (stderr, so stdout stays clean for --json)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tqdm import tqdm
+
+EpochFn = Callable[[int, int, dict[str, float]], None]
+DownloadFn = Callable[[int, "int | None"], None]
+
+
+@contextmanager
+def epoch_bar(desc: str, enabled: bool = True) -> Iterator[EpochFn]:
+    """A bar advanced by a model's per-epoch callback, showing its metrics."""
+    bar: tqdm | None = None
+
+    def update(epoch: int, n_epochs: int, metrics: dict[str, float]) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=n_epochs, desc=desc, unit="epoch", file=sys.stderr, disable=not enabled)
+        bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()}, refresh=False)
+        bar.update(epoch - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@contextmanager
+def download_bar(enabled: bool = True) -> Iterator[DownloadFn]:
+    """A byte-count bar for MNIST downloads; shown only if a download happens."""
+    bar: tqdm | None = None
+
+    def update(done: int, total: int | None) -> None:
+        nonlocal bar
+        if bar is None or (total is not None and bar.total != total) or done < bar.n:
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=total, desc="download MNIST", unit="B", unit_scale=True, file=sys.stderr, disable=not enabled)
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()

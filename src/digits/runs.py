@@ -1,0 +1,150 @@
+"""Training runs: fit a model on the standard split, evaluate it, save it with its report.
+
+This is what ``digits train`` does, as a library function. A run folder
+holds the saved model (``model.json`` + weights) and the test report
+(``metrics.json`` + figures), so it can be loaded, evaluated again or
+compared with other runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digits.data.download import ProgressFn
+from digits.data.mnist import MnistSplits, load_mnist
+from digits.evaluation import Evaluation, evaluate, write_report
+from digits.models import DigitModel, create_model
+from digits.models.registry import get_model_class, model_params
+from digits.models.store import load_model, model_size_bytes
+
+QUICK_SIZES = {"train": 5_000, "val": 1_000, "test": 2_000}
+"""Subset sizes used by ``quick=True`` (smoke tests and demos)."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a training run.
+
+    Attributes
+    ----------
+    model : str
+        Registry name of the model.
+    params : dict
+        Hyperparameters passed to the model's constructor.
+    seed : int or None
+        Overrides the model's ``seed`` hyperparameter when given.
+    out : pathlib.Path or None
+        Run folder; a new one under ``runs/`` when None.
+    quick : bool
+        Train and test on small subsets (:data:`QUICK_SIZES`).
+    data_dir : pathlib.Path or None
+        Where to look for MNIST first.
+    """
+
+    model: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    seed: int | None = None
+    out: Path | None = None
+    quick: bool = False
+    data_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run produced."""
+
+    out: Path
+    model: DigitModel
+    val: Evaluation
+    test: Evaluation
+
+
+def default_run_dir(model: str, root: Path = Path("runs")) -> Path:
+    """A fresh folder name ``runs/<model>-<UTC timestamp>``."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return root / f"{model}-{stamp}"
+
+
+def build_model(config: RunConfig) -> DigitModel:
+    """The unfitted model a config describes (validates name and parameters)."""
+    params = dict(config.params)
+    if config.seed is not None and "seed" in model_params(get_model_class(config.model)):
+        params["seed"] = config.seed
+    return create_model(config.model, **params)
+
+
+def split_for(splits: MnistSplits, name: str, quick: bool) -> tuple[Any, Any]:
+    """(images, labels) of a split, cut to the quick size when ``quick``."""
+    subset = splits.get(name).head(QUICK_SIZES[name] if quick else None)
+    return subset.images, subset.labels
+
+
+def train_run(
+    config: RunConfig,
+    *,
+    on_epoch: Callable[[int, int, dict[str, float]], None] | None = None,
+    on_download: ProgressFn | None = None,
+) -> RunResult:
+    """Fit, evaluate on validation and test, save the model and write the test report.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    on_epoch : callable, optional
+        Progress of epoch-based models: (epoch, n_epochs, metrics).
+    on_download : callable, optional
+        Progress of an MNIST download: (bytes so far, total or None).
+
+    Returns
+    -------
+    RunResult
+        The run folder, the fitted model and its validation and test evaluations.
+    """
+    model = build_model(config)
+    splits = load_mnist(config.data_dir, progress=on_download)
+    out = config.out or default_run_dir(config.model)
+    model.progress = on_epoch
+    X, y = split_for(splits, "train", config.quick)
+    X_val, y_val = split_for(splits, "val", config.quick)
+    model.fit(X, y, X_val, y_val)
+    model.progress = None
+    val = evaluate(model, X_val, y_val, split="val")
+    test = evaluate(model, *split_for(splits, "test", config.quick), split="test")
+    model.info_.update(
+        metrics={e.split: {"n": e.n, "accuracy": e.accuracy, "macro_f1": e.metrics["macro_f1"]} for e in (val, test)},
+        data={"checksums": splits.checksums, "quick": config.quick, "n_train": len(y), "n_val": len(y_val)},
+    )
+    model.save(out)
+    test = dataclasses.replace(test, model_size_bytes=model_size_bytes(out))
+    write_report(test, out, images=split_for(splits, "test", config.quick)[0])
+    return RunResult(out=out, model=model, val=val, test=test)
+
+
+def evaluate_saved(
+    model_dir: str | os.PathLike[str],
+    *,
+    split: str = "test",
+    limit: int | None = None,
+    data_dir: Path | None = None,
+    on_download: ProgressFn | None = None,
+) -> tuple[DigitModel, Evaluation, Any]:
+    """Load a saved model and evaluate it on a split.
+
+    Returns
+    -------
+    model, evaluation, images
+        The loaded model, its evaluation and the images used (n, 28, 28).
+    """
+    model = load_model(model_dir)
+    splits = load_mnist(data_dir, progress=on_download)
+    subset = splits.get(split).head(limit)
+    result = evaluate(model, subset.images, subset.labels, split=split)
+    result = dataclasses.replace(result, model_size_bytes=model_size_bytes(model_dir))
+    return model, result, subset.images
