@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -67,7 +68,7 @@ def download_verified(
         try:
             _fetch_to(url, dest, sha256=sha256, timeout=timeout, progress=progress)
             return dest
-        except (OSError, urllib.error.URLError, ValueError) as exc:
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
             failures.append(f"{url}: {getattr(exc, 'reason', None) or exc}")
     raise DownloadError("; ".join(failures) or "no mirrors given")
 

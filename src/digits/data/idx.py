@@ -15,6 +15,7 @@ Files may be gzip-compressed; that is detected from the content, not the name.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -75,7 +76,7 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> npt.NDArray:
         )
     shape = struct.unpack(f">{ndim}I", data[4:header_len])
     dtype = _TYPE_CODES[type_code]
-    expected = header_len + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header_len + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if len(data) != expected:
         problem = "truncated" if len(data) < expected else "longer than its header says"
         raise DataError(

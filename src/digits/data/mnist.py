@@ -70,6 +70,8 @@ MIRRORS: tuple[str, ...] = (
 """Public mirrors that serve the original files byte for byte."""
 
 ENV_VAR = "DIGITS_DATA_DIR"
+MIRRORS_ENV_VAR = "DIGITS_MNIST_MIRRORS"
+"""Comma-separated base URLs that replace :data:`MIRRORS` (e.g. a local mirror)."""
 N_VALIDATION = 12_000
 SPLIT_SEED = 0
 
@@ -120,6 +122,12 @@ def default_cache_dir() -> Path:
     return Path(base) / "digits" / "mnist"
 
 
+def default_mirrors() -> tuple[str, ...]:
+    """``$DIGITS_MNIST_MIRRORS`` split at commas, or the public :data:`MIRRORS`."""
+    custom = [url.strip() for url in os.environ.get(MIRRORS_ENV_VAR, "").split(",") if url.strip()]
+    return tuple(custom) or MIRRORS
+
+
 def candidate_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
     """Folders searched for the files, in order: explicit, ``$DIGITS_DATA_DIR``, cache."""
     dirs = [Path(data_dir)] if data_dir is not None else []
@@ -152,7 +160,7 @@ def locate_mnist(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     download: bool = True,
-    mirrors: tuple[str, ...] = MIRRORS,
+    mirrors: tuple[str, ...] | None = None,
     progress: ProgressFn | None = None,
 ) -> Path:
     """Find a folder with all four verified MNIST files, downloading them if needed.
@@ -163,8 +171,8 @@ def locate_mnist(
         Folder to look in first.
     download : bool
         Download missing files into the cache when no folder has them all.
-    mirrors : tuple of str
-        Base URLs to download from, in order.
+    mirrors : tuple of str, optional
+        Base URLs to download from, in order (default: :func:`default_mirrors`).
     progress : callable, optional
         Download progress callback (bytes so far, total or None).
 
@@ -190,7 +198,7 @@ def locate_mnist(
         try:
             for spec in FILES.values():
                 if not (cache / spec.name).is_file():
-                    download_verified(spec.name, mirrors, cache / spec.name, sha256=spec.sha256, progress=progress)
+                    download_verified(spec.name, mirrors or default_mirrors(), cache / spec.name, sha256=spec.sha256, progress=progress)
                 verify_file(cache / spec.name, spec)
             return cache
         except DownloadError as exc:
@@ -255,7 +263,7 @@ def load_mnist(
     *,
     seed: int = SPLIT_SEED,
     download: bool = True,
-    mirrors: tuple[str, ...] = MIRRORS,
+    mirrors: tuple[str, ...] | None = None,
     progress: ProgressFn | None = None,
 ) -> MnistSplits:
     """Load MNIST as the 48k train / 12k validation / 10k test split.

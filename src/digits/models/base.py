@@ -101,7 +101,8 @@ class DigitModel(ABC):
 
     def predict(self, X: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Predicted digits, shape (n,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write ``model.json`` and the weights to ``directory`` (atomically)."""

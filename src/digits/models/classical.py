@@ -121,7 +121,11 @@ class SklearnModel(DigitModel):
         untrusted = found - TRUSTED_TYPES
         if untrusted:
             raise ModelFileError(f"{path} contains types digits does not trust: {sorted(untrusted)}. Refusing to load it.")
-        self.estimator_ = sio.load(path, trusted=sorted(found))
+        estimator = sio.load(path, trusted=sorted(found))
+        expected = type(self._classifier())
+        if not isinstance(estimator, Pipeline) or not isinstance(estimator[-1], expected):
+            raise ModelFileError(f"{path} does not hold a pipeline ending in {expected.__name__}; it is not this model's file.")
+        self.estimator_ = estimator
 
 
 @register_model("svm")

@@ -101,13 +101,13 @@ class NumpyMLP(DigitModel):
     """
 
     description: ClassVar[str] = (
-        "From-scratch NumPy MLP (784-1024-1024-10, ReLU, dropout, Adam, shift augmentation)."
+        "From-scratch NumPy MLP (784-800-800-10, ReLU, dropout, Adam, shift augmentation)."
     )
 
     def __init__(
         self,
         *,
-        hidden: tuple[int, ...] = (1024, 1024),
+        hidden: tuple[int, ...] = (800, 800),
         activation: str = "relu",
         init: str = "he",
         optimizer: str = "adam",

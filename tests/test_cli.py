@@ -1,0 +1,159 @@
+"""The ``digits`` command end to end: real MNIST subsets, real files, every bad-input path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digits.cli import main
+from digits.data.mnist import FILES
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def knn_run(mnist_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "knn"
+    assert main(["train", "knn", "--quick", "--out", str(out), "--no-progress", "--data-dir", str(mnist_dir)]) == 0
+    return out
+
+
+def test_models_lists_every_model_with_a_description(capsys):
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    for name in ("numpy-mlp", "sk-mlp", "svm", "random-forest", "decision-tree", "knn", "logistic"):
+        line = next(line for line in out.splitlines() if line.startswith(name + " "))
+        assert len(line.split(None, 1)[1]) > 10
+
+
+@pytest.mark.mnist
+def test_train_writes_a_complete_run_folder(knn_run):
+    names = {p.name for p in knn_run.iterdir()}
+    assert {"model.json", "estimator.skops", "metrics.json", "confusion_matrix.png", "roc.png", "misclassified.png"} <= names
+    metrics = json.loads((knn_run / "metrics.json").read_text())
+    assert metrics["model"] == "knn" and metrics["split"] == "test" and metrics["n"] == 2000
+    assert metrics["accuracy"] > 0.9
+    card = json.loads((knn_run / "model.json").read_text())
+    assert card["info"]["data"]["checksums"] == {spec.name: spec.sha256 for spec in FILES.values()}
+    assert card["info"]["metrics"]["test"]["accuracy"] == metrics["accuracy"]
+
+
+@pytest.mark.mnist
+def test_evaluate_json_prints_one_object(knn_run, capsys, mnist_dir, tmp_path):
+    code, out, _ = run(capsys, "evaluate", str(knn_run), "--split", "val", "--limit", "500", "--json", "--out", str(tmp_path / "ev"))
+    assert code == 0
+    result = json.loads(out)
+    assert result["model"] == "knn" and result["split"] == "val" and result["n"] == 500
+    assert 0.9 < result["accuracy"] <= 1 and 0.9 < result["macro_f1"] <= 1
+    assert json.loads((tmp_path / "ev" / "metrics.json").read_text())["n"] == 500
+
+
+@pytest.mark.mnist
+def test_evaluate_prints_a_table(knn_run, capsys):
+    code, out, _ = run(capsys, "evaluate", str(knn_run), "--limit", "300")
+    assert code == 0
+    assert "accuracy" in out and "test (300 images)" in out
+
+
+@pytest.mark.mnist
+def test_compare_puts_runs_side_by_side(knn_run, capsys, mnist_dir, tmp_path):
+    other = tmp_path / "tree"
+    assert main(["train", "decision-tree", "--quick", "--seed", "3", "--out", str(other), "--no-progress"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, "compare", str(knn_run), str(other))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["run", "model", "split", "n"]
+    assert "knn" in lines[2] and "decision-tree" in lines[3]
+    code, out, _ = run(capsys, "compare", str(knn_run), str(other), "--json")
+    assert [r["model"] for r in json.loads(out)] == ["knn", "decision-tree"]
+    assert json.loads((other / "model.json").read_text())["params"]["seed"] == 3
+
+
+@pytest.mark.mnist
+def test_param_values_reach_the_model(capsys, mnist_dir, tmp_path):
+    out = tmp_path / "mlp"
+    code, _, _ = run(capsys, "train", "sk-mlp", "--quick", "--param", "hidden=20,10", "--param", "max_iter=2", "--out", str(out), "--no-progress")
+    assert code == 0
+    params = json.loads((out / "model.json").read_text())["params"]
+    assert params["hidden"] == {"__tuple__": [20, 10]} and params["max_iter"] == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "nope"], "Unknown model 'nope'. Valid names: decision-tree, knn"),
+        (["train", "knn", "--param", "n_neighbors"], "--param expects KEY=VALUE, got 'n_neighbors'"),
+        (["train", "knn", "--param", "k=3"], "no parameter 'k'. Valid parameters: n_neighbors"),
+        (["train", "knn", "--param", "n_neighbors=three"], "'n_neighbors' takes int (default 4), got 'three'"),
+        (["train", "sk-mlp", "--param", "hidden=5,x"], "takes comma-separated integers"),
+        (["train", "knn", "--param", "deskew=maybe"], "'deskew' takes bool"),
+        (["evaluate", "/no/such/model"], "Model folder /no/such/model does not exist"),
+        (["compare", "/no/such/run"], "/no/such/run has no metrics.json"),
+    ],
+)
+def test_bad_input_gives_a_message_and_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_bad_hyperparameter_value_leaves_no_run_folder(capsys, mnist_dir, tmp_path):
+    code, _, err = run(capsys, "train", "svm", "--quick", "--param", "C=-1", "--out", str(tmp_path / "svm"), "--no-progress")
+    assert code == 2 and "'C' parameter of SVC" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tampered_model_folder_is_refused(capsys, fake_digits, tmp_path):
+    from digits.models import create_model
+
+    X, y, _, _ = fake_digits
+    folder = create_model("knn", pca=5).fit(X, y).save(tmp_path / "m")
+    (folder / "estimator.skops").write_bytes(b"garbage")
+    code, _, err = run(capsys, "evaluate", str(folder))
+    assert code == 2 and "damaged or was modified" in err
+
+
+def test_no_data_and_no_network_explains_where_to_put_the_files(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("DIGITS_MNIST_MIRRORS", "http://127.0.0.1:9/")
+    code, _, err = run(capsys, "train", "knn", "--quick", "--no-progress", "--out", str(tmp_path / "run"))
+    assert code == 2
+    assert "MNIST files not found" in err and str(tmp_path / "empty") in err
+    assert all(spec.name in err for spec in FILES.values())
+    assert "Downloading failed" in err
+    assert not (tmp_path / "run").exists()
+    assert not any((tmp_path / "cache").rglob("*.part"))
+
+
+@pytest.mark.mnist
+def test_corrupt_data_file_is_named_with_its_checksums(capsys, mnist_dir, tmp_path):
+    bad = tmp_path / "mnist"
+    shutil.copytree(mnist_dir, bad)
+    victim = bad / FILES["test_labels"].name
+    victim.chmod(0o644)
+    victim.write_bytes(victim.read_bytes()[:-10])
+    code, _, err = run(capsys, "train", "knn", "--quick", "--no-progress", "--data-dir", str(bad), "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert f"Checksum mismatch for {victim}" in err and FILES["test_labels"].md5 in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).with_name("digits")
+    result = subprocess.run([str(exe), "train", "nope"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Unknown model 'nope'" in result.stderr and "Traceback" not in result.stderr
+    version = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("digits ")
