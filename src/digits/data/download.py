@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from digits.fileio import temp_file_beside
 
 ProgressFn = Callable[[int, "int | None"], None]
 """Called with (bytes received so far, total bytes or None) while downloading."""
@@ -75,7 +76,7 @@ def download_verified(
 
 def _fetch_to(url: str, dest: Path, *, sha256: str, timeout: float, progress: ProgressFn | None) -> None:
     """Stream one URL into ``dest`` via a temporary file, checking the SHA-256."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    fd, tmp = temp_file_beside(dest)
     try:
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
