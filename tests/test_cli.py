@@ -157,3 +157,14 @@ def test_console_script_is_installed():
     assert "Unknown model 'nope'" in result.stderr and "Traceback" not in result.stderr
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("digits ")
+
+
+@pytest.mark.mnist
+def test_benchmark_reuses_runs_and_writes_a_table(knn_run, capsys, tmp_path):
+    code, out, _ = run(capsys, "benchmark", "--from", str(knn_run), "--out", str(tmp_path / "b"), "--no-progress", "--json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["model"] == "knn" and row["n_test"] == 2000
+    assert row["images_per_second"] > 0 and row["latency_ms"] > 0 and row["size_bytes"] > 0
+    assert json.loads((tmp_path / "b" / "benchmark.json").read_text()) == [row]
+    assert (tmp_path / "b" / "accuracy_vs_time.png").read_bytes()[:4] == b"\x89PNG"

@@ -145,6 +145,5 @@ def evaluate_saved(
     model = load_model(model_dir)
     splits = load_mnist(data_dir, progress=on_download)
     subset = splits.get(split).head(limit)
-    result = evaluate(model, subset.images, subset.labels, split=split)
-    result = dataclasses.replace(result, model_size_bytes=model_size_bytes(model_dir))
+    result = evaluate(model, subset.images, subset.labels, split=split, model_size_bytes=model_size_bytes(model_dir))
     return model, result, subset.images

@@ -49,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+", type=_path, metavar="RUN_DIR", help="run folders holding metrics.json")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table (default: off)")
     p.set_defaults(func=commands.cmd_compare)
+
+    p = sub.add_parser("benchmark", help="train models and compare accuracy, training time, speed and size")
+    p.add_argument("models", nargs="*", metavar="MODEL", help="models to train (default: every model, unless --from is given)")
+    p.add_argument("--from", dest="runs", action="append", type=_path, default=[], metavar="RUN_DIR", help="also include an existing run folder; repeatable (default: none)")
+    p.add_argument("--quick", action="store_true", help="train on 5,000 and test on 2,000 images (default: off)")
+    p.add_argument("--seed", type=int, default=None, help="random seed for every model (default: each model's own)")
+    p.add_argument("--out", type=_path, default=None, help="folder for the runs and benchmark.json (default: runs/benchmark-TIMESTAMP)")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table (default: off)")
+    _add_common(p)
+    p.set_defaults(func=commands.cmd_benchmark)
     return parser
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 from digits.cli.params import parse_params
 from digits.cli.progress import download_bar, epoch_bar
 from digits.cli.tables import format_table, percent
-from digits.errors import DigitsError
 from digits.evaluation import write_report
-from digits.evaluation.report import METRICS_FILE
+from digits.evaluation.report import read_metrics
 from digits.models.registry import get_model_class, list_models
 from digits.runs import RunConfig, evaluate_saved, train_run
 
@@ -79,19 +78,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_metrics(run: Path) -> dict[str, Any]:
-    path = run / METRICS_FILE
-    if not path.is_file():
-        raise DigitsError(f"{run} has no {METRICS_FILE}; pass folders written by `digits train` or `digits evaluate --out`.")
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DigitsError(f"{path} cannot be read as JSON ({exc}).") from exc
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print the metrics of several run folders side by side."""
-    runs = [(run, _read_metrics(run)) for run in args.runs]
+    runs = [(run, read_metrics(run)) for run in args.runs]
     if args.json:
         print(json.dumps([{"run": str(run), **m} for run, m in runs]))
         return 0
@@ -112,4 +101,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for run, m in runs
     ]
     print(format_table(headers, rows))
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    """Train (or reuse) each model, measure it, print one table and write benchmark.json."""
+    from digits.benchmark import benchmark_run, write_benchmark
+    from digits.data.mnist import load_mnist
+    from digits.runs import default_run_dir
+
+    root = args.out or default_run_dir("benchmark")
+    runs = list(args.runs)
+    show = not args.no_progress
+    for name in args.models or ([] if runs else list_models()):
+        config = RunConfig(model=name, out=root / name, quick=args.quick, data_dir=args.data_dir, seed=args.seed)
+        print(f"Training {name}{' (quick)' if args.quick else ''} ...", file=sys.stderr)
+        with download_bar(show) as on_download, epoch_bar(name, show) as on_epoch:
+            runs.append(train_run(config, on_epoch=on_epoch, on_download=on_download).out)
+    test_images = load_mnist(args.data_dir).test.images
+    rows = [benchmark_run(run, test_images) for run in runs]
+    root.mkdir(parents=True, exist_ok=True)
+    write_benchmark(rows, root)
+    if args.json:
+        print(json.dumps([asdict(row) for row in rows]))
+        return 0
+    headers = ["model", "test acc", "macro F1", "train s", "img/s", "latency ms", "params", "size MB"]
+    table = [
+        (r.model, percent(r.accuracy), r.macro_f1, r.train_seconds, round(r.images_per_second), r.latency_ms, r.parameters, r.size_bytes / 1e6)
+        for r in rows
+    ]
+    print(format_table(headers, table))
+    print(f"\nResults: {root}", file=sys.stderr)
     return 0

@@ -24,7 +24,7 @@ from digits.evaluation.plots import (
     plot_roc_curves,
     plot_training_curves,
 )
-from digits.evaluation.report import Evaluation, evaluate, folder_size, write_report
+from digits.evaluation.report import Evaluation, evaluate, write_report
 
 __all__ = [
     "ClassScores",
@@ -36,7 +36,6 @@ __all__ = [
     "classification_metrics",
     "confusion_matrix",
     "evaluate",
-    "folder_size",
     "log_loss",
     "macro_auc",
     "plot_confusion_matrix",

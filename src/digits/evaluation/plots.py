@@ -254,3 +254,31 @@ def plot_misclassified(
         ax.set_title(f"{t[index]}→{pred} (p={p[index, pred]:.2f})", fontsize=8)
         ax.set_axis_off()
     return save_png(fig, path)
+
+
+def plot_accuracy_vs_time(
+    points: Sequence[tuple[str, float, float]],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Test accuracy against training time",
+) -> Path:
+    """Scatter of (training seconds, test accuracy) per model, log time axis.
+
+    Parameters
+    ----------
+    points : sequence of (name, seconds, accuracy)
+        One labelled point per model; accuracy in [0, 1].
+    path : path-like
+        PNG file to write.
+    """
+    fig = _new_figure(7.0, 4.5)
+    ax = fig.add_subplot(1, 1, 1)
+    for name, seconds, acc in points:
+        ax.scatter([max(seconds, 1e-3)], [100 * acc], s=30)
+        ax.annotate(name, (max(seconds, 1e-3), 100 * acc), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("training time (s, log scale)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return save_png(fig, path)

@@ -16,6 +16,7 @@ and ``misclassified.png``.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from digits.errors import InputError
+from digits.errors import DigitsError, InputError
 from digits.evaluation.metrics import (
     check_probabilities,
     classification_metrics,
@@ -74,7 +75,7 @@ class Evaluation:
     fit_seconds : float or None
         Training time from the model's ``info_``, when recorded.
     model_size_bytes : int or None
-        Total size of the saved model folder, when one was given.
+        Size of the saved model on disk, when given.
     history : dict of str to list of float
         Copy of the model's ``history_`` (not in :meth:`to_dict`).
     """
@@ -135,20 +136,21 @@ class Evaluation:
         )
 
 
-def folder_size(directory: str | os.PathLike[str]) -> int:
-    """Total size in bytes of the files in ``directory`` and its subfolders.
+def read_metrics(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metrics.json`` a report folder holds.
 
     Raises
     ------
-    InputError
-        If ``directory`` is not an existing folder.
+    DigitsError
+        If the folder has no readable ``metrics.json``.
     """
-    path = Path(directory)
-    if not path.is_dir():
-        raise InputError(
-            f"Model folder {path} does not exist or is not a folder; pass the folder given to save()."
-        )
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    path = Path(run_dir) / METRICS_FILE
+    if not path.is_file():
+        raise DigitsError(f"{run_dir} has no {METRICS_FILE}; pass folders written by `digits train` or `digits evaluate --out`.")
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DigitsError(f"{path} cannot be read as JSON ({exc}).") from exc
 
 
 def _check_label_count(
@@ -165,7 +167,7 @@ def evaluate(
     labels: npt.ArrayLike,
     *,
     split: str,
-    model_dir: str | os.PathLike[str] | None = None,
+    model_size_bytes: int | None = None,
 ) -> Evaluation:
     """Predict a labelled set once, timing it, and compute every metric.
 
@@ -179,8 +181,9 @@ def evaluate(
         True digits 0-9.
     split : str
         Name of the set, recorded in the result ('test', 'val', ...).
-    model_dir : path-like, optional
-        The folder the model was saved to; its size on disk is recorded.
+    model_size_bytes : int, optional
+        Size of the saved model, recorded as is (see
+        :func:`digits.models.store.model_size_bytes`).
 
     Returns
     -------
@@ -190,11 +193,9 @@ def evaluate(
     Raises
     ------
     InputError
-        If the images or labels are malformed or their counts differ, or
-        ``model_dir`` is not a folder.
+        If the images or labels are malformed or their counts differ.
     """
     X, y = _check_label_count(images, labels)
-    size = folder_size(model_dir) if model_dir is not None else None
     start = time.perf_counter()
     proba = model.predict_proba(X)
     seconds = time.perf_counter() - start
@@ -207,7 +208,7 @@ def evaluate(
         metrics=classification_metrics(y, proba),
         predict_seconds=seconds,
         fit_seconds=None if fit_seconds is None else float(fit_seconds),
-        model_size_bytes=size,
+        model_size_bytes=model_size_bytes,
         labels=y,
         proba=proba,
         history={k: [float(v) for v in vs] for k, vs in history.items()},

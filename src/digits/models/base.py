@@ -63,6 +63,10 @@ class DigitModel(ABC):
         """How images are turned into model inputs (recorded in ``model.json``)."""
         return {"input": "mnist-28x28", "scale": "x/255"}
 
+    def n_parameters(self) -> int | None:
+        """Number of learned parameters, for models where that is meaningful (else None)."""
+        return None
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"

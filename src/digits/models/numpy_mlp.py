@@ -225,6 +225,9 @@ class NumpyMLP(DigitModel):
         loss = float(-np.log(np.maximum(p_true, np.finfo(proba.dtype).tiny)).mean())
         return loss, float(np.mean(proba.argmax(axis=1) == labels))
 
+    def n_parameters(self) -> int | None:
+        return sum(p.value.size for p in self.net_.parameters()) if hasattr(self, "net_") else None
+
     def _predict_proba(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.floating]:
         return self.net_.predict_proba(_flat(images))
 

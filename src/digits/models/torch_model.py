@@ -1,0 +1,378 @@
+"""The torch models: published MNIST networks and our own ``fast-cnn``.
+
+Every model here is a :class:`TorchModel`: an architecture from
+:mod:`digits.models.nets` plus the training hyperparameters shared by all of
+them, trained by the one loop in :mod:`digits.models.torch_train` and saved
+as ``weights.safetensors``. torch is imported only when a model is fitted or
+loaded, so listing models stays fast.
+
+A subclass declares its architecture's size arguments (``net_defaults``) and
+the settings its source published (``train_defaults``); its constructor,
+keyword-only with every hyperparameter and default, is generated from them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import json
+import numbers
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from digits.errors import InputError, ModelFileError
+from digits.models.base import DigitModel
+from digits.models.registry import register_model
+
+WEIGHTS = "weights.safetensors"
+PREDICT_BATCH = 1024
+OPTIMIZERS = ("adam", "adamw", "sgd", "adadelta")
+SCHEDULES = ("constant", "onecycle", "cosine")
+DEVICES = ("auto", "cpu", "cuda")
+ValSet = tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "epochs": 5,
+    "batch_size": 32,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "momentum": 0.9,
+    "weight_decay": 0.0,
+    "schedule": "constant",
+    "label_smoothing": 0.0,
+    "augment": False,
+    "rotation": 10.0,
+    "scale": 0.1,
+    "shift": 2.0,
+    "shear": 10.0,
+    "elastic": 0.0,
+    "elastic_sigma": 4.0,
+    "patience": 0,
+    "seed": 0,
+    "device": "auto",
+    "threads": 0,
+}
+"""Training hyperparameters every torch model has, with their usual values."""
+
+
+def _integer(low: int) -> Any:
+    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+
+
+def _real(ok: Any) -> Any:
+    return lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) and ok(v)
+
+
+# hyperparameter -> (test, what it must be)
+RULES: dict[str, tuple[Any, str]] = {
+    "epochs": (_integer(1), "an integer >= 1"),
+    "batch_size": (_integer(1), "an integer >= 1"),
+    "optimizer": (lambda v: v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}"),
+    "learning_rate": (_real(lambda v: v > 0), "a positive number"),
+    "momentum": (_real(lambda v: 0 <= v < 1), "in [0, 1) (SGD only)"),
+    "weight_decay": (_real(lambda v: v >= 0), "0 or a small positive number like 1e-4"),
+    "schedule": (lambda v: v in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
+    "label_smoothing": (_real(lambda v: 0 <= v < 1), "in [0, 1); 0 is off"),
+    "augment": (lambda v: isinstance(v, bool), "true or false"),
+    "rotation": (_real(lambda v: 0 <= v <= 180), "degrees in [0, 180]"),
+    "scale": (_real(lambda v: 0 <= v < 1), "in [0, 1), e.g. 0.1 for zooms of 0.9-1.1"),
+    "shift": (_real(lambda v: 0 <= v <= 14), "pixels in [0, 14]"),
+    "shear": (_real(lambda v: 0 <= v < 80), "degrees in [0, 80)"),
+    "elastic": (_real(lambda v: v >= 0), "pixels >= 0; 0 is off"),
+    "elastic_sigma": (_real(lambda v: v > 0), "a positive number of pixels, e.g. 4"),
+    "patience": (_integer(0), "an integer >= 0; 0 never stops early"),
+    "seed": (_integer(0), "an integer >= 0"),
+    "device": (lambda v: v in DEVICES, f"one of {', '.join(DEVICES)}"),
+    "threads": (_integer(0), "an integer >= 0; 0 keeps torch's default"),
+}
+
+
+def _keyword_init(defaults: dict[str, Any], owner: str) -> Any:
+    """An ``__init__`` taking exactly ``defaults`` as keyword-only arguments and storing each."""
+
+    def __init__(self: DigitModel, **params: Any) -> None:
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise TypeError(f"{owner}() got unexpected keyword arguments {unknown}; valid: {', '.join(defaults)}.")
+        for key, default in defaults.items():
+            setattr(self, key, params.get(key, default))
+
+    parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters += [
+        inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=value, annotation=type(value).__name__)
+        for key, value in defaults.items()
+    ]
+    __init__.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    __init__.__qualname__ = f"{owner}.__init__"
+    return __init__
+
+
+class TorchModel(DigitModel):
+    """A torch network behind the digits contract.
+
+    Parameters (shared by every torch model)
+    ----------------------------------------
+    epochs : int
+        Most epochs to train.
+    batch_size : int
+        Images per gradient step (in all, over all ranks under ``torchrun``).
+    optimizer : {'adam', 'adamw', 'sgd', 'adadelta'}
+    learning_rate : float
+        Step size; the peak of the one-cycle schedule, the start of the cosine one.
+    momentum : float
+        SGD momentum.
+    weight_decay : float
+        L2 penalty (decoupled for AdamW).
+    schedule : {'constant', 'onecycle', 'cosine'}
+        Learning rate per step.
+    label_smoothing : float
+        Weight of the uniform target in the training loss.
+    augment : bool
+        Distort every training batch with ``rotation`` (degrees), ``scale``
+        (relative zoom), ``shift`` (pixels), ``shear`` (degrees) and an
+        elastic field of strength ``elastic`` (pixels; 0 is off) smoothed by
+        ``elastic_sigma`` (pixels).
+    patience : int
+        With a validation set, stop after this many epochs without a better
+        validation accuracy (0: never). The best validation epoch's weights
+        are kept either way.
+    seed : int
+        Seeds the initial weights, order, augmentation and dropout.
+    device : {'auto', 'cpu', 'cuda'}
+        Where to train; 'auto' takes CUDA when available. A loaded model
+        predicts on the CPU when CUDA is missing.
+    threads : int
+        torch CPU threads while fitting and predicting (0: torch's default).
+
+    Attributes
+    ----------
+    checkpoint_dir : pathlib.Path or None
+        Runtime setting, not a hyperparameter: when set, ``checkpoint.pt`` is
+        written there after every epoch.
+    resume : bool
+        Runtime setting: continue from ``checkpoint_dir`` when it holds a
+        checkpoint of this same run.
+    net_ : torch.nn.Module
+        The trained network (after ``fit`` or ``load``).
+    best_epoch_ : int
+        The epoch whose weights were kept.
+    """
+
+    architecture: ClassVar[str] = ""
+    net_defaults: ClassVar[dict[str, Any]] = {}
+    train_defaults: ClassVar[dict[str, Any]] = {}
+    checkpoint_dir: Path | None = None
+    resume: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        defaults = {**cls.net_defaults, **COMMON_DEFAULTS, **cls.train_defaults}
+        cls.__init__ = _keyword_init(defaults, cls.__name__)  # type: ignore[method-assign]
+
+    # ---- hyperparameters -------------------------------------------------
+    def _check_params(self) -> None:
+        """Raise :class:`InputError` naming the first bad training hyperparameter and what it must be."""
+        for key, (ok, expected) in RULES.items():
+            value = getattr(self, key)
+            if not ok(value):
+                raise InputError(f"{key} must be {expected}, got {value!r}.")
+
+    def _settings(self) -> Any:
+        from digits.models.augment import Augmentation
+        from digits.models.torch_train import TrainSettings
+
+        aug = Augmentation(self.rotation, self.scale, self.shift, self.shear, self.elastic, self.elastic_sigma)
+        keys = ("epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay")
+        return TrainSettings(
+            **{key: getattr(self, key) for key in keys},
+            schedule=self.schedule,
+            label_smoothing=float(self.label_smoothing),
+            augmentation=aug if self.augment and not aug.is_identity else None,
+            patience=int(self.patience),
+            seed=int(self.seed),
+        )
+
+    def _new_net(self) -> Any:
+        """The untrained network these hyperparameters describe."""
+        from digits.models.nets import build_net
+
+        return build_net(self.architecture, **{key: getattr(self, key) for key in self.net_defaults})
+
+    @contextlib.contextmanager
+    def _torch_state(self, training: bool) -> Iterator[None]:
+        """Set torch's thread count (and, to train, deterministic algorithms); restore them after."""
+        import torch
+
+        threads = torch.get_num_threads()
+        determinism = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
+        if training:
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(determinism[0], warn_only=determinism[1])
+
+    def _fingerprint(self, labels: npt.NDArray[np.int64], val: ValSet | None, world_size: int) -> str:
+        """Identifies a run for resuming: everything but device and threads, the data sizes and labels."""
+        params = {k: v for k, v in self.get_params().items() if k not in ("device", "threads")}
+        data = hashlib.sha256(labels.tobytes() + (b"" if val is None else val[1].tobytes())).hexdigest()
+        record = {"model": self.name, "params": params, "n": len(labels), "labels": data, "world_size": world_size}
+        return json.dumps(record, sort_keys=True, default=str)
+
+    # ---- training --------------------------------------------------------
+    def _fit(self, images: npt.NDArray[np.float32], labels: npt.NDArray[np.int64], val: ValSet | None) -> None:
+        import torch
+
+        from digits.models.distributed import training_context
+        from digits.models.torch_train import CHECKPOINT_FILE, Trainer
+
+        self._check_params()
+        settings = self._settings()
+        progress = self.progress
+        with self._torch_state(training=True), training_context(self.device) as ctx:
+            if settings.batch_size % ctx.world_size:
+                raise InputError(f"batch_size={settings.batch_size} must be divisible by the {ctx.world_size} ranks.")
+            devices = [ctx.device] if ctx.device.type == "cuda" else []
+            self.progress = progress if ctx.is_main else None  # only rank 0 reports
+            try:
+                with torch.random.fork_rng(devices=devices):  # leave the caller's RNG alone
+                    torch.manual_seed(self.seed)  # initial weights
+                    checkpoint = None if self.checkpoint_dir is None else Path(self.checkpoint_dir) / CHECKPOINT_FILE
+                    trainer = Trainer(
+                        self._new_net(), settings, ctx, self._log_epoch, self.history_,
+                        checkpoint=checkpoint, fingerprint=self._fingerprint(labels, val, ctx.world_size),
+                    )  # fmt: skip
+                    self.best_epoch_ = trainer.fit(images, labels, val, resume=self.resume)
+            finally:
+                self.progress = progress
+        self.net_ = trainer.net.eval()
+
+    # ---- prediction ------------------------------------------------------
+    def _predict_proba(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        import torch
+
+        from digits.models.torch_train import to_tensor
+
+        device = next(self.net_.parameters()).device
+        self.net_.eval()
+        parts = []
+        with self._torch_state(training=False), torch.inference_mode():
+            for start in range(0, len(images), PREDICT_BATCH):
+                logits = self.net_(to_tensor(images[start : start + PREDICT_BATCH], device))  # (b, 10)
+                parts.append(torch.softmax(logits.double(), dim=1).cpu())
+        return torch.cat(parts).numpy()
+
+    # ---- persistence -----------------------------------------------------
+    def _save_weights(self, directory: Path) -> list[str]:
+        from safetensors.torch import save_file
+
+        state = {key: value.detach().cpu().contiguous() for key, value in self.net_.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS), metadata={"model": self.name, "architecture": self.architecture})
+        return [WEIGHTS]
+
+    def _load_weights(self, directory: Path) -> None:
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        from digits.models.distributed import resolve_device
+
+        self._check_params()
+        net = self._new_net()
+        try:
+            net.load_state_dict(load_file(str(directory / WEIGHTS)))
+        except (RuntimeError, SafetensorError) as exc:
+            raise ModelFileError(f"{directory / WEIGHTS} does not fit a {self.name} with these parameters: {exc}") from exc
+        self.net_ = net.to(resolve_device(self.device, strict=False)).eval()
+
+
+# ---- the registered models -------------------------------------------------
+_WRITE_UP = {"optimizer": "adam", "learning_rate": 1e-4, "batch_size": 32, "epochs": 5}
+
+
+@register_model("ann")
+class ANN(TorchModel):
+    """Dense 784-512-128-10 ReLU network (architecture: ``hidden`` widths)."""
+
+    description = "Dense network 784-512-128-10, ReLU, Adam 1e-4, batch 32, 5 epochs (write-up: 95.4 %)."
+    architecture = "ann"
+    net_defaults = {"hidden": (512, 128)}
+    train_defaults = _WRITE_UP
+
+
+@register_model("cnn-s1")
+class CNNS1(TorchModel):
+    """Three conv-BN-ReLU-maxpool stages and a dense layer (``channels``, ``kernels``, ``hidden``)."""
+
+    description = "CNN: 3 x [conv-BN-ReLU-maxpool] 32/64/128 + dense 120, Adam 1e-4, 5 epochs (write-up: 98.78 %)."
+    architecture = "cnn-s1"
+    net_defaults = {"channels": (32, 64, 128), "kernels": (3, 5, 3), "hidden": 120}
+    train_defaults = _WRITE_UP
+
+
+@register_model("cnn-s2")
+class CNNS2(TorchModel):
+    """One convolution, max-pool, a dense layer (``channels``, ``hidden``)."""
+
+    description = "CNN: conv32-maxpool-dense128, Adam 1e-3, batch 32, 5 epochs (source: ~99 %)."
+    architecture = "cnn-s2"
+    net_defaults = {"channels": 32, "hidden": 128}
+    train_defaults = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 32, "epochs": 5}
+
+
+@register_model("cnn-s3")
+class CNNS3(TorchModel):
+    """The Keras ``mnist_cnn`` example with dense 256 (``channels``, ``hidden``)."""
+
+    description = "Keras mnist_cnn: conv32-conv64-maxpool-dropout-dense256-dropout, Adadelta, 10 epochs (99.25 %)."
+    architecture = "cnn-s3"
+    net_defaults = {"channels": (32, 64), "hidden": 256}
+    train_defaults = {"optimizer": "adadelta", "learning_rate": 1.0, "batch_size": 128, "epochs": 10}
+
+
+@register_model("vgg16")
+class VGG16(TorchModel):
+    """VGG16 with batch norm, four poolings for 28x28 (``channels`` of the 5 blocks, ``hidden``)."""
+
+    description = "VGG16 (13 conv + BN, 3 dense), Adam 1e-4, batch 32, 5 epochs (write-up: 99.07 %); slow on CPU."
+    architecture = "vgg16"
+    net_defaults = {"channels": (64, 128, 256, 512, 512), "hidden": 256}
+    train_defaults = _WRITE_UP
+
+
+@register_model("lenet5")
+class LeNet5(TorchModel):
+    """LeCun's LeNet-5 (``activation`` tanh or relu, ``pool`` avg or max)."""
+
+    description = "LeNet-5: conv6-pool-conv16-pool-120-84-10, tanh, Adam 1e-3, batch 128, 10 epochs."
+    architecture = "lenet5"
+    net_defaults = {"activation": "tanh", "pool": "avg"}
+    train_defaults = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 128, "epochs": 10}
+
+
+@register_model("fast-cnn")
+class FastCNN(TorchModel):
+    """Our own design (placeholder): stages of 2 x conv-BN-ReLU + maxpool, global average pool."""
+
+    description = "Our CNN: 3 x [2 x conv-BN-ReLU + pool] + GAP, AdamW one-cycle, smoothing, augmentation, 15 epochs."
+    architecture = "fast-cnn"
+    net_defaults = {"channels": (32, 64, 128)}
+    train_defaults = {
+        "optimizer": "adamw",
+        "learning_rate": 3e-3,
+        "weight_decay": 1e-2,
+        "schedule": "onecycle",
+        "label_smoothing": 0.1,
+        "augment": True,
+        "batch_size": 256,
+        "epochs": 15,
+    }
