@@ -38,7 +38,14 @@ def test_models_lists_every_model_with_a_description(capsys):
 @pytest.mark.mnist
 def test_train_writes_a_complete_run_folder(knn_run):
     names = {p.name for p in knn_run.iterdir()}
-    assert {"model.json", "estimator.skops", "metrics.json", "confusion_matrix.png", "roc.png", "misclassified.png"} <= names
+    assert {
+        "model.json",
+        "estimator.skops",
+        "metrics.json",
+        "confusion_matrix.png",
+        "roc.png",
+        "misclassified.png",
+    } <= names
     metrics = json.loads((knn_run / "metrics.json").read_text())
     assert metrics["model"] == "knn" and metrics["split"] == "test" and metrics["n"] == 2000
     assert metrics["accuracy"] > 0.9
@@ -49,7 +56,9 @@ def test_train_writes_a_complete_run_folder(knn_run):
 
 @pytest.mark.mnist
 def test_evaluate_json_prints_one_object(knn_run, capsys, mnist_dir, tmp_path):
-    code, out, _ = run(capsys, "evaluate", str(knn_run), "--split", "val", "--limit", "500", "--json", "--out", str(tmp_path / "ev"))
+    code, out, _ = run(
+        capsys, "evaluate", str(knn_run), "--split", "val", "--limit", "500", "--json", "--out", str(tmp_path / "ev")
+    )
     assert code == 0
     result = json.loads(out)
     assert result["model"] == "knn" and result["split"] == "val" and result["n"] == 500
@@ -82,7 +91,19 @@ def test_compare_puts_runs_side_by_side(knn_run, capsys, mnist_dir, tmp_path):
 @pytest.mark.mnist
 def test_param_values_reach_the_model(capsys, mnist_dir, tmp_path):
     out = tmp_path / "mlp"
-    code, _, _ = run(capsys, "train", "sk-mlp", "--quick", "--param", "hidden=20,10", "--param", "max_iter=2", "--out", str(out), "--no-progress")
+    code, _, _ = run(
+        capsys,
+        "train",
+        "sk-mlp",
+        "--quick",
+        "--param",
+        "hidden=20,10",
+        "--param",
+        "max_iter=2",
+        "--out",
+        str(out),
+        "--no-progress",
+    )
     assert code == 0
     params = json.loads((out / "model.json").read_text())["params"]
     assert params["hidden"] == {"__tuple__": [20, 10]} and params["max_iter"] == 2
@@ -109,7 +130,9 @@ def test_bad_input_gives_a_message_and_exit_2(capsys, argv, message):
 
 
 def test_bad_hyperparameter_value_leaves_no_run_folder(capsys, mnist_dir, tmp_path):
-    code, _, err = run(capsys, "train", "svm", "--quick", "--param", "C=-1", "--out", str(tmp_path / "svm"), "--no-progress")
+    code, _, err = run(
+        capsys, "train", "svm", "--quick", "--param", "C=-1", "--out", str(tmp_path / "svm"), "--no-progress"
+    )
     assert code == 2 and "'C' parameter of SVC" in err
     assert list(tmp_path.iterdir()) == []
 
@@ -144,7 +167,9 @@ def test_corrupt_data_file_is_named_with_its_checksums(capsys, mnist_dir, tmp_pa
     victim = bad / FILES["test_labels"].name
     victim.chmod(0o644)
     victim.write_bytes(victim.read_bytes()[:-10])
-    code, _, err = run(capsys, "train", "knn", "--quick", "--no-progress", "--data-dir", str(bad), "--out", str(tmp_path / "r"))
+    code, _, err = run(
+        capsys, "train", "knn", "--quick", "--no-progress", "--data-dir", str(bad), "--out", str(tmp_path / "r")
+    )
     assert code == 2
     assert f"Checksum mismatch for {victim}" in err and FILES["test_labels"].md5 in err
     assert not (tmp_path / "r").exists()
@@ -161,7 +186,9 @@ def test_console_script_is_installed():
 
 @pytest.mark.mnist
 def test_benchmark_reuses_runs_and_writes_a_table(knn_run, capsys, tmp_path):
-    code, out, _ = run(capsys, "benchmark", "--from", str(knn_run), "--out", str(tmp_path / "b"), "--no-progress", "--json")
+    code, out, _ = run(
+        capsys, "benchmark", "--from", str(knn_run), "--out", str(tmp_path / "b"), "--no-progress", "--json"
+    )
     assert code == 0
     (row,) = json.loads(out)
     assert row["model"] == "knn" and row["n_test"] == 2000

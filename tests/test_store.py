@@ -105,7 +105,7 @@ def test_a_skops_file_of_another_estimator_is_refused(saved):
 
 
 def test_save_replaces_an_earlier_model_folder(saved, fake_digits):
-    X, y, X_test, _ = fake_digits
+    X, y, _, _ = fake_digits
     new = create_model("knn", pca=5, n_neighbors=1).fit(X, y).save(saved)
     assert _card(new)["params"]["n_neighbors"] == 1
     assert [p.name for p in saved.parent.iterdir()] == ["knn"]  # no temp or backup folders left
@@ -121,7 +121,7 @@ def test_save_refuses_to_overwrite_a_foreign_folder(fake_digits, tmp_path):
 
 
 def test_failed_save_leaves_nothing_behind(fake_digits, tmp_path, monkeypatch, saved):
-    X, y, X_test, _ = fake_digits
+    X, y, _, _ = fake_digits
     model = create_model("knn", pca=10, n_neighbors=2).fit(X, y)
 
     def broken(directory):

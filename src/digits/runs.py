@@ -134,16 +134,16 @@ def evaluate_saved(
     limit: int | None = None,
     data_dir: Path | None = None,
     on_download: ProgressFn | None = None,
-) -> tuple[DigitModel, Evaluation, Any]:
+) -> tuple[Evaluation, Any]:
     """Load a saved model and evaluate it on a split.
 
     Returns
     -------
-    model, evaluation, images
-        The loaded model, its evaluation and the images used (n, 28, 28).
+    evaluation, images
+        The evaluation and the images used (n, 28, 28).
     """
     model = load_model(model_dir)
     splits = load_mnist(data_dir, progress=on_download)
     subset = splits.get(split).head(limit)
     result = evaluate(model, subset.images, subset.labels, split=split, model_size_bytes=model_size_bytes(model_dir))
-    return model, result, subset.images
+    return result, subset.images

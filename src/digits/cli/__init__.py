@@ -28,11 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_models)
 
     p = sub.add_parser("train", help="train a model, evaluate it and save a run folder")
-    p.add_argument("model", nargs="?", default=DEFAULT_MODEL, help=f"model name (default: {DEFAULT_MODEL}; see `digits models`)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="set a hyperparameter; repeatable (default: the model's own)")
+    p.add_argument(
+        "model", nargs="?", default=DEFAULT_MODEL, help=f"model name (default: {DEFAULT_MODEL}; see `digits models`)"
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a hyperparameter; repeatable (default: the model's own)",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the model's seed parameter)")
     p.add_argument("--out", type=_path, default=None, help="run folder to write (default: runs/MODEL-TIMESTAMP)")
-    p.add_argument("--quick", action="store_true", help="train on 5,000 and test on 2,000 images, for smoke tests (default: off)")
+    p.add_argument(
+        "--quick", action="store_true", help="train on 5,000 and test on 2,000 images, for smoke tests (default: off)"
+    )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)
 
@@ -51,11 +61,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_compare)
 
     p = sub.add_parser("benchmark", help="train models and compare accuracy, training time, speed and size")
-    p.add_argument("models", nargs="*", metavar="MODEL", help="models to train (default: every model, unless --from is given)")
-    p.add_argument("--from", dest="runs", action="append", type=_path, default=[], metavar="RUN_DIR", help="also include an existing run folder; repeatable (default: none)")
+    p.add_argument(
+        "models", nargs="*", metavar="MODEL", help="models to train (default: every model, unless --from is given)"
+    )
+    p.add_argument(
+        "--from",
+        dest="runs",
+        action="append",
+        type=_path,
+        default=[],
+        metavar="RUN_DIR",
+        help="also include an existing run folder; repeatable (default: none)",
+    )
     p.add_argument("--quick", action="store_true", help="train on 5,000 and test on 2,000 images (default: off)")
     p.add_argument("--seed", type=int, default=None, help="random seed for every model (default: each model's own)")
-    p.add_argument("--out", type=_path, default=None, help="folder for the runs and benchmark.json (default: runs/benchmark-TIMESTAMP)")
+    p.add_argument(
+        "--out",
+        type=_path,
+        default=None,
+        help="folder for the runs and benchmark.json (default: runs/benchmark-TIMESTAMP)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table (default: off)")
     _add_common(p)
     p.set_defaults(func=commands.cmd_benchmark)
@@ -63,11 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", type=_path, default=None, help="folder with the four MNIST .gz files (default: $DIGITS_DATA_DIR, then the cache, then download)")
+    p.add_argument(
+        "--data-dir",
+        type=_path,
+        default=None,
+        help="folder with the four MNIST .gz files (default: $DIGITS_DATA_DIR, then the cache, then download)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars (default: shown)")
 
 
-def _path(text: str):  # noqa: ANN202 - argparse type
+def _path(text: str):
     from pathlib import Path
 
     if not text.strip():

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from typing import Any
 
 from digits.cli.params import parse_params
 from digits.cli.progress import download_bar, epoch_bar
@@ -56,7 +55,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a saved model; print a table or one JSON object."""
     with download_bar(not args.no_progress) as on_download:
-        model, result, images = evaluate_saved(
+        result, images = evaluate_saved(
             args.model_dir, split=args.split, limit=args.limit, data_dir=args.data_dir, on_download=on_download
         )
     if args.out is not None:
@@ -127,7 +126,16 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         return 0
     headers = ["model", "test acc", "macro F1", "train s", "img/s", "latency ms", "params", "size MB"]
     table = [
-        (r.model, percent(r.accuracy), r.macro_f1, r.train_seconds, round(r.images_per_second), r.latency_ms, r.parameters, r.size_bytes / 1e6)
+        (
+            r.model,
+            percent(r.accuracy),
+            r.macro_f1,
+            r.train_seconds,
+            round(r.images_per_second),
+            r.latency_ms,
+            r.parameters,
+            r.size_bytes / 1e6,
+        )
         for r in rows
     ]
     print(format_table(headers, table))

@@ -51,6 +51,8 @@ def parse_params(model: str, items: list[str]) -> dict[str, Any]:
         if not sep or not key:
             raise InputError(f"--param expects KEY=VALUE, got {item!r}.")
         if key not in defaults:
-            raise InputError(f"--param {item}: model {model!r} has no parameter {key!r}. Valid parameters: {', '.join(defaults)}.")
+            raise InputError(
+                f"--param {item}: model {model!r} has no parameter {key!r}. Valid parameters: {', '.join(defaults)}."
+            )
         params[key] = _coerce(key, text.strip(), defaults[key])
     return params

@@ -41,7 +41,9 @@ def download_bar(enabled: bool = True) -> Iterator[DownloadFn]:
         if bar is None or (total is not None and bar.total != total) or done < bar.n:
             if bar is not None:
                 bar.close()
-            bar = tqdm(total=total, desc="download MNIST", unit="B", unit_scale=True, file=sys.stderr, disable=not enabled)
+            bar = tqdm(
+                total=total, desc="download MNIST", unit="B", unit_scale=True, file=sys.stderr, disable=not enabled
+            )
         bar.update(done - bar.n)
 
     try:

@@ -124,18 +124,16 @@ def read_idx(path: str | os.PathLike[str]) -> npt.NDArray:
 def encode_idx(array: npt.ArrayLike) -> bytes:
     """Encode an array as the bytes of an IDX file (the inverse of :func:`parse_idx`)."""
     array = np.asarray(array)
-    for code, dtype in _TYPE_CODES.items():
-        if array.dtype.kind == dtype.kind and array.dtype.itemsize == dtype.itemsize:
-            break
-    else:
+    matches = [c for c, d in _TYPE_CODES.items() if (d.kind, d.itemsize) == (array.dtype.kind, array.dtype.itemsize)]
+    if not matches:
         raise ValueError(
-            f"IDX cannot store elements of type {array.dtype}; "
-            "use uint8, int8, int16, int32, float32 or float64."
+            f"IDX cannot store elements of type {array.dtype}; use uint8, int8, int16, int32, float32 or float64."
         )
     if array.ndim == 0:
         raise ValueError("IDX needs an array with at least one dimension, got a scalar.")
+    code = matches[0]
     header = struct.pack(f">HBB{array.ndim}I", 0, code, array.ndim, *array.shape)
-    return header + np.ascontiguousarray(array, dtype=dtype).tobytes()
+    return header + np.ascontiguousarray(array, dtype=_TYPE_CODES[code]).tobytes()
 
 
 def write_idx(path: str | os.PathLike[str], array: npt.ArrayLike, *, compress: bool = False) -> Path:
@@ -161,4 +159,3 @@ def write_idx(path: str | os.PathLike[str], array: npt.ArrayLike, *, compress: b
         data = gzip.compress(data, compresslevel=6, mtime=0)
     atomic_write_bytes(path, data)
     return path
-

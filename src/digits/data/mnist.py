@@ -198,7 +198,13 @@ def locate_mnist(
         try:
             for spec in FILES.values():
                 if not (cache / spec.name).is_file():
-                    download_verified(spec.name, mirrors or default_mirrors(), cache / spec.name, sha256=spec.sha256, progress=progress)
+                    download_verified(
+                        spec.name,
+                        mirrors or default_mirrors(),
+                        cache / spec.name,
+                        sha256=spec.sha256,
+                        progress=progress,
+                    )
                 verify_file(cache / spec.name, spec)
             return cache
         except DownloadError as exc:
@@ -250,9 +256,7 @@ def stratified_split(
     # hand the remaining places to the classes with the largest remainders
     remainder_order = np.argsort(-(quota - per_class), kind="stable")
     per_class[remainder_order[: n_val - per_class.sum()]] += 1
-    val_parts = [
-        rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, per_class, strict=True)
-    ]
+    val_parts = [rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, per_class, strict=True)]
     val_idx = np.sort(np.concatenate(val_parts))
     train_idx = np.setdiff1d(np.arange(len(labels)), val_idx)
     return train_idx, val_idx

@@ -33,7 +33,7 @@ class Speed:
     latency_ms: float
 
 
-def _median_seconds(fn, repeats: int) -> float:  # noqa: ANN001 - any zero-argument callable
+def _median_seconds(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

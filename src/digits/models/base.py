@@ -133,7 +133,9 @@ class DigitModel(ABC):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "classes_"):
-            raise NotFittedError(f"This {self.name or type(self).__name__} model is not fitted; call fit() or load() first.")
+            raise NotFittedError(
+                f"This {self.name or type(self).__name__} model is not fitted; call fit() or load() first."
+            )
 
     # ---- hooks for subclasses -------------------------------------------
     @abstractmethod

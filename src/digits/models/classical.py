@@ -87,7 +87,7 @@ class SklearnModel(DigitModel):
             images = deskew(images)
         return images.reshape(len(images), -1)
 
-    def _fit(self, images, labels, val) -> None:  # noqa: ANN001 - typed in DigitModel
+    def _fit(self, images, labels, val) -> None:
         steps: list[tuple[str, Any]] = []
         if self.pca:
             steps.append(("pca", PCA(n_components=self.pca, random_state=self.seed)))
@@ -98,7 +98,7 @@ class SklearnModel(DigitModel):
             self.estimator_.fit(self._features(images), labels)
         self._after_fit(images, labels, val)
 
-    def _after_fit(self, images, labels, val) -> None:  # noqa: ANN001
+    def _after_fit(self, images, labels, val) -> None:
         """Hook for work that needs the fitted estimator (e.g. calibration)."""
 
     def _class_scores(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
@@ -120,11 +120,15 @@ class SklearnModel(DigitModel):
         found = set(sio.get_untrusted_types(file=path))
         untrusted = found - TRUSTED_TYPES
         if untrusted:
-            raise ModelFileError(f"{path} contains types digits does not trust: {sorted(untrusted)}. Refusing to load it.")
+            raise ModelFileError(
+                f"{path} contains types digits does not trust: {sorted(untrusted)}. Refusing to load it."
+            )
         estimator = sio.load(path, trusted=sorted(found))
         expected = type(self._classifier())
         if not isinstance(estimator, Pipeline) or not isinstance(estimator[-1], expected):
-            raise ModelFileError(f"{path} does not hold a pipeline ending in {expected.__name__}; it is not this model's file.")
+            raise ModelFileError(
+                f"{path} does not hold a pipeline ending in {expected.__name__}; it is not this model's file."
+            )
         self.estimator_ = estimator
 
 
@@ -134,7 +138,9 @@ class SVMModel(SklearnModel):
 
     description = "Support vector machine, RBF kernel (scikit-learn SVC), deskew + PCA"
 
-    def __init__(self, *, C: float = 5.0, gamma: float | str = "scale", deskew: bool = True, pca: int = 50, seed: int = 0) -> None:
+    def __init__(
+        self, *, C: float = 5.0, gamma: float | str = "scale", deskew: bool = True, pca: int = 50, seed: int = 0
+    ) -> None:
         self.C = C
         self.gamma = gamma
         self.deskew = deskew
@@ -144,7 +150,7 @@ class SVMModel(SklearnModel):
     def _classifier(self) -> SVC:
         return SVC(C=self.C, gamma=self.gamma, kernel="rbf", decision_function_shape="ovr", random_state=self.seed)
 
-    def _after_fit(self, images, labels, val) -> None:  # noqa: ANN001
+    def _after_fit(self, images, labels, val) -> None:
         # SVC scores are not probabilities: fit a softmax temperature on the
         # validation split (or the training data when none is given).
         X, y = val if val is not None else (images, labels)
@@ -156,7 +162,7 @@ class SVMModel(SklearnModel):
 
         self.temperature_ = float(minimize_scalar(nll, bounds=(0.01, 100.0), method="bounded").x)
 
-    def _class_scores(self, features):  # noqa: ANN001, ANN202
+    def _class_scores(self, features):
         return softmax(self.estimator_.decision_function(features) * self.temperature_, axis=1)
 
     def _save_weights(self, directory: Path) -> list[str]:
@@ -176,7 +182,14 @@ class RandomForestModel(SklearnModel):
     description = "Random forest (scikit-learn), deskewed pixels"
 
     def __init__(
-        self, *, n_estimators: int = 300, max_features: str = "sqrt", deskew: bool = True, pca: int = 0, n_jobs: int = -1, seed: int = 0
+        self,
+        *,
+        n_estimators: int = 300,
+        max_features: str = "sqrt",
+        deskew: bool = True,
+        pca: int = 0,
+        n_jobs: int = -1,
+        seed: int = 0,
     ) -> None:
         self.n_estimators = n_estimators
         self.max_features = max_features
@@ -197,7 +210,9 @@ class DecisionTreeModel(SklearnModel):
 
     description = "Decision tree (scikit-learn), raw pixels"
 
-    def __init__(self, *, max_depth: int = 0, min_samples_leaf: int = 1, deskew: bool = False, pca: int = 0, seed: int = 0) -> None:
+    def __init__(
+        self, *, max_depth: int = 0, min_samples_leaf: int = 1, deskew: bool = False, pca: int = 0, seed: int = 0
+    ) -> None:
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.deskew = deskew
@@ -217,7 +232,14 @@ class KNNModel(SklearnModel):
     description = "k-nearest neighbours (scikit-learn), deskew + PCA"
 
     def __init__(
-        self, *, n_neighbors: int = 4, weights: str = "distance", deskew: bool = True, pca: int = 50, n_jobs: int = -1, seed: int = 0
+        self,
+        *,
+        n_neighbors: int = 4,
+        weights: str = "distance",
+        deskew: bool = True,
+        pca: int = 50,
+        n_jobs: int = -1,
+        seed: int = 0,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
@@ -236,7 +258,9 @@ class LogisticModel(SklearnModel):
 
     description = "Logistic regression (scikit-learn), raw pixels"
 
-    def __init__(self, *, C: float = 0.1, max_iter: int = 200, deskew: bool = False, pca: int = 0, seed: int = 0) -> None:
+    def __init__(
+        self, *, C: float = 0.1, max_iter: int = 200, deskew: bool = False, pca: int = 0, seed: int = 0
+    ) -> None:
         self.C = C
         self.max_iter = max_iter
         self.deskew = deskew

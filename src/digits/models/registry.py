@@ -61,11 +61,7 @@ def get_model_class(name: str) -> type[DigitModel]:
 def model_params(cls: type[DigitModel]) -> dict[str, Any]:
     """The constructor's hyperparameters of a model class and their defaults."""
     signature = inspect.signature(cls.__init__)
-    return {
-        p.name: p.default
-        for p in signature.parameters.values()
-        if p.name != "self" and p.kind is p.KEYWORD_ONLY
-    }
+    return {p.name: p.default for p in signature.parameters.values() if p.name != "self" and p.kind is p.KEYWORD_ONLY}
 
 
 def create_model(name: str, **params: Any) -> DigitModel:

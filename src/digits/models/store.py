@@ -79,17 +79,23 @@ def read_card(directory: str | os.PathLike[str]) -> dict[str, Any]:
     directory = Path(directory)
     path = directory / CARD
     if not directory.is_dir():
-        raise ModelFileError(f"Model folder {directory} does not exist. Train one with `digits train MODEL --out {directory}`.")
+        raise ModelFileError(
+            f"Model folder {directory} does not exist. Train one with `digits train MODEL --out {directory}`."
+        )
     if not path.is_file():
         raise ModelFileError(f"{directory} is not a digits model folder: it has no {CARD}.")
     try:
         card = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path} is damaged and cannot be read as JSON ({exc}). Retrain or restore the model.") from exc
+        raise ModelFileError(
+            f"{path} is damaged and cannot be read as JSON ({exc}). Retrain or restore the model."
+        ) from exc
     required = {"format", "name", "params", "classes", "files"}
     if not isinstance(card, dict) or not required <= set(card):
         missing = sorted(required - set(card)) if isinstance(card, dict) else sorted(required)
-        raise ModelFileError(f"{path} lacks the fields {', '.join(missing)}; it was not written by digits or was edited.")
+        raise ModelFileError(
+            f"{path} lacks the fields {', '.join(missing)}; it was not written by digits or was edited."
+        )
     if card["format"] != FORMAT:
         raise ModelFileError(f"{path} has format {card['format']!r}; this digits reads format {FORMAT}.")
     return card

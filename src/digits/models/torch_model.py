@@ -205,22 +205,28 @@ class TorchModel(DigitModel):
         return build_net(self.architecture, **{key: getattr(self, key) for key in self.net_defaults})
 
     @contextlib.contextmanager
-    def _torch_state(self, training: bool) -> Iterator[None]:
-        """Set torch's thread count (and, to train, deterministic algorithms); restore them after."""
+    def _torch_state(self, deterministic: bool = False) -> Iterator[None]:
+        """Set torch's thread count (and deterministic algorithms); restore them after.
+
+        Deterministic algorithms matter on CUDA only: the CPU kernels used here
+        are deterministic for a fixed thread count, and switching the mode on
+        costs a few seconds of imports (torch._inductor) on first use.
+        """
         import torch
 
         threads = torch.get_num_threads()
-        determinism = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+        before = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
         if self.threads:
             torch.set_num_threads(int(self.threads))
-        if training:
+        if deterministic:
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
             torch.use_deterministic_algorithms(True, warn_only=True)
         try:
             yield
         finally:
             torch.set_num_threads(threads)
-            torch.use_deterministic_algorithms(determinism[0], warn_only=determinism[1])
+            if deterministic:
+                torch.use_deterministic_algorithms(before[0], warn_only=before[1])
 
     def _fingerprint(self, labels: npt.NDArray[np.int64], val: ValSet | None, world_size: int) -> str:
         """Identifies a run for resuming: everything but device and threads, the data sizes and labels."""
@@ -239,7 +245,7 @@ class TorchModel(DigitModel):
         self._check_params()
         settings = self._settings()
         progress = self.progress
-        with self._torch_state(training=True), training_context(self.device) as ctx:
+        with training_context(self.device) as ctx, self._torch_state(ctx.device.type == "cuda"):
             if settings.batch_size % ctx.world_size:
                 raise InputError(f"batch_size={settings.batch_size} must be divisible by the {ctx.world_size} ranks.")
             devices = [ctx.device] if ctx.device.type == "cuda" else []
@@ -266,7 +272,7 @@ class TorchModel(DigitModel):
         device = next(self.net_.parameters()).device
         self.net_.eval()
         parts = []
-        with self._torch_state(training=False), torch.inference_mode():
+        with self._torch_state(), torch.inference_mode():
             for start in range(0, len(images), PREDICT_BATCH):
                 logits = self.net_(to_tensor(images[start : start + PREDICT_BATCH], device))  # (b, 10)
                 parts.append(torch.softmax(logits.double(), dim=1).cpu())
