@@ -112,7 +112,7 @@ def test_param_values_reach_the_model(capsys, mnist_dir, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["train", "nope"], "Unknown model 'nope'. Valid names: decision-tree, knn"),
+        (["train", "nope"], "Unknown model 'nope'. Valid names: ann, cnn-s1"),
         (["train", "knn", "--param", "n_neighbors"], "--param expects KEY=VALUE, got 'n_neighbors'"),
         (["train", "knn", "--param", "k=3"], "no parameter 'k'. Valid parameters: n_neighbors"),
         (["train", "knn", "--param", "n_neighbors=three"], "'n_neighbors' takes int (default 4), got 'three'"),
@@ -195,3 +195,27 @@ def test_benchmark_reuses_runs_and_writes_a_table(knn_run, capsys, tmp_path):
     assert row["images_per_second"] > 0 and row["latency_ms"] > 0 and row["size_bytes"] > 0
     assert json.loads((tmp_path / "b" / "benchmark.json").read_text()) == [row]
     assert (tmp_path / "b" / "accuracy_vs_time.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.mnist
+def test_train_resumes_after_a_kill(mnist_dir, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "cnn"
+    cmd = [str(Path(sys.executable).with_name("digits")), "train", "cnn-s2", "--quick", "--out", str(out), "--no-progress"]
+    cmd += ["--param", "epochs=3", "--param", "threads=1", "--data-dir", str(mnist_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    checkpoint = tmp_path / "cnn.checkpoint"
+    deadline = time.monotonic() + 240
+    while not any(checkpoint.glob("*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before its first checkpoint"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=600, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    history = json.loads((out / "model.json").read_text())["history"]
+    assert len(history["val_accuracy"]) == 3  # the epochs before the kill are kept, not retrained
+    assert not checkpoint.exists()

@@ -19,6 +19,37 @@ FAST_PARAMS: dict[str, dict] = {
     "sk-mlp": {"max_iter": 5},
     "knn": {"pca": 20},
     "svm": {"pca": 20},
+    # one thread: on a busy 2-core machine two threads make these tiny fits 10x slower;
+    # no augmentation: the fake digits are told apart by the position of a bar
+    "ann": {"epochs": 3, "learning_rate": 1e-3, "threads": 1},
+    "cnn-s1": {
+        "epochs": 4,
+        "channels": (8, 16, 32),
+        "hidden": 32,
+        "learning_rate": 3e-3,
+        "batch_size": 16,
+        "threads": 1,
+    },
+    "cnn-s2": {"epochs": 3, "threads": 1},
+    "cnn-s3": {"epochs": 3, "channels": (8, 16), "hidden": 32, "batch_size": 32, "threads": 1},
+    "vgg16": {
+        "epochs": 6,
+        "channels": (8, 16, 16, 32, 32),
+        "hidden": 128,
+        "batch_size": 16,
+        "learning_rate": 2e-3,
+        "threads": 1,
+    },
+    "lenet5": {"epochs": 5, "batch_size": 32, "threads": 1},
+    "fast-cnn": {
+        "epochs": 4,
+        "channels": (8, 16, 32),
+        "batch_size": 16,
+        "augment": False,
+        "schedule": "constant",
+        "learning_rate": 3e-3,
+        "threads": 1,
+    },
 }
 
 
@@ -33,7 +64,9 @@ def model_and_data(request, fake_digits):
 
 
 def test_registry_lists_the_issue_models():
-    assert {"numpy-mlp", "sk-mlp", "svm", "random-forest", "decision-tree", "knn", "logistic"} <= set(list_models())
+    issue_models = {"numpy-mlp", "sk-mlp", "svm", "random-forest", "decision-tree", "knn", "logistic"}
+    torch_models = {"ann", "cnn-s1", "cnn-s2", "cnn-s3", "vgg16", "lenet5", "fast-cnn"}
+    assert issue_models | torch_models <= set(list_models())
 
 
 def test_predict_proba_shape_and_rows_sum_to_one(model_and_data):

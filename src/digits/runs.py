@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from digits.data.download import ProgressFn
 from digits.data.mnist import MnistSplits, load_mnist
+from digits.errors import InputError
 from digits.evaluation import Evaluation, evaluate, write_report
 from digits.models import DigitModel, create_model
 from digits.models.registry import get_model_class, model_params
@@ -45,6 +47,9 @@ class RunConfig:
         Train and test on small subsets (:data:`QUICK_SIZES`).
     data_dir : pathlib.Path or None
         Where to look for MNIST first.
+    resume : bool
+        Continue an interrupted run of a torch model from its checkpoint
+        (needs ``out``).
     """
 
     model: str
@@ -53,6 +58,7 @@ class RunConfig:
     out: Path | None = None
     quick: bool = False
     data_dir: Path | None = None
+    resume: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,21 @@ class RunResult:
     model: DigitModel
     val: Evaluation
     test: Evaluation
+
+
+def process_rank() -> int:
+    """This process's rank under ``torchrun`` (0 when not distributed)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+def world_size() -> int:
+    """Number of processes training together under ``torchrun`` (1 when not distributed)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def checkpoint_dir_for(out: Path) -> Path:
+    """``<out>.checkpoint`` beside the run folder, where epoch checkpoints live until the run ends."""
+    return out.with_name(out.name + ".checkpoint")
 
 
 def default_run_dir(model: str, root: Path = Path("runs")) -> Path:
@@ -90,8 +111,11 @@ def train_run(
     *,
     on_epoch: Callable[[int, int, dict[str, float]], None] | None = None,
     on_download: ProgressFn | None = None,
-) -> RunResult:
+) -> RunResult | None:
     """Fit, evaluate on validation and test, save the model and write the test report.
+
+    Under ``torchrun`` every rank trains, and only rank 0 evaluates, saves
+    and reports; the other ranks return None.
 
     Parameters
     ----------
@@ -104,17 +128,28 @@ def train_run(
 
     Returns
     -------
-    RunResult
-        The run folder, the fitted model and its validation and test evaluations.
+    RunResult or None
+        The run folder, the fitted model and its validation and test
+        evaluations (None on ranks other than 0).
     """
+    if config.resume and config.out is None:
+        raise InputError("--resume needs --out RUN_DIR: the folder of the run to continue.")
     model = build_model(config)
-    splits = load_mnist(config.data_dir, progress=on_download)
+    rank = process_rank()
+    trains_in_epochs = hasattr(model, "checkpoint_dir")
+    if world_size() > 1 and not trains_in_epochs:
+        raise InputError(f"{config.model} cannot train under torchrun; only torch models can.")
+    splits = load_mnist(config.data_dir, progress=on_download if rank == 0 else None)
     out = config.out or default_run_dir(config.model)
-    model.progress = on_epoch
+    if trains_in_epochs:
+        model.checkpoint_dir, model.resume = checkpoint_dir_for(out), config.resume
+    model.progress = on_epoch if rank == 0 else None
     X, y = split_for(splits, "train", config.quick)
     X_val, y_val = split_for(splits, "val", config.quick)
     model.fit(X, y, X_val, y_val)
     model.progress = None
+    if rank != 0:
+        return None
     val = evaluate(model, X_val, y_val, split="val")
     test = evaluate(model, *split_for(splits, "test", config.quick), split="test")
     model.info_.update(
@@ -124,6 +159,7 @@ def train_run(
     model.save(out)
     test = dataclasses.replace(test, model_size_bytes=model_size_bytes(out))
     write_report(test, out, images=split_for(splits, "test", config.quick)[0])
+    shutil.rmtree(checkpoint_dir_for(out), ignore_errors=True)
     return RunResult(out=out, model=model, val=val, test=test)
 
 

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quick", action="store_true", help="train on 5,000 and test on 2,000 images, for smoke tests (default: off)"
     )
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted torch run in --out from its checkpoint (default: off)"
+    )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)
 

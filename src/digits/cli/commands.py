@@ -13,7 +13,7 @@ from digits.cli.tables import format_table, percent
 from digits.evaluation import write_report
 from digits.evaluation.report import read_metrics
 from digits.models.registry import get_model_class, list_models
-from digits.runs import RunConfig, evaluate_saved, train_run
+from digits.runs import RunConfig, checkpoint_dir_for, evaluate_saved, process_rank, train_run
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -33,11 +33,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         out=args.out,
         quick=args.quick,
         data_dir=args.data_dir,
+        resume=args.resume,
     )
-    show = not args.no_progress
-    print(f"Training {config.model}{' (quick)' if config.quick else ''} ...", file=sys.stderr)
-    with download_bar(show) as on_download, epoch_bar(config.model, show) as on_epoch:
-        result = train_run(config, on_epoch=on_epoch, on_download=on_download)
+    main_process = process_rank() == 0
+    show = not args.no_progress and main_process
+    if main_process:
+        print(f"Training {config.model}{' (quick)' if config.quick else ''} ...", file=sys.stderr)
+    try:
+        with download_bar(show) as on_download, epoch_bar(config.model, show) as on_epoch:
+            result = train_run(config, on_epoch=on_epoch, on_download=on_download)
+    except KeyboardInterrupt:
+        if args.out is not None and checkpoint_dir_for(args.out).exists():
+            print(f"Continue with: digits train {config.model} --out {args.out} --resume", file=sys.stderr)
+        raise
+    if result is None:
+        return 0
     test = result.test
     rows = [
         ("validation accuracy", percent(result.val.accuracy)),
@@ -116,7 +126,10 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         config = RunConfig(model=name, out=root / name, quick=args.quick, data_dir=args.data_dir, seed=args.seed)
         print(f"Training {name}{' (quick)' if args.quick else ''} ...", file=sys.stderr)
         with download_bar(show) as on_download, epoch_bar(name, show) as on_epoch:
-            runs.append(train_run(config, on_epoch=on_epoch, on_download=on_download).out)
+            result = train_run(config, on_epoch=on_epoch, on_download=on_download)
+        if result is None:  # a torchrun rank other than 0
+            return 0
+        runs.append(result.out)
     test_images = load_mnist(args.data_dir).test.images
     rows = [benchmark_run(run, test_images) for run in runs]
     root.mkdir(parents=True, exist_ok=True)

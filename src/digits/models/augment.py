@@ -117,9 +117,7 @@ def warp(images: torch.Tensor, grids: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(images, grids, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def augment_batch(
-    images: torch.Tensor, aug: Augmentation, generator: torch.Generator
-) -> torch.Tensor:
+def augment_batch(images: torch.Tensor, aug: Augmentation, generator: torch.Generator) -> torch.Tensor:
     """Randomly distorted copies of ``images``, shape (n, 1, 28, 28), values kept in [0, 1]."""
     if aug.is_identity:
         return images

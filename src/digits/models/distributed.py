@@ -91,7 +91,7 @@ def training_context(device: str) -> Iterator[Context]:
     A group this function created is destroyed on exit; one the caller
     created already is reused and left alone.
     """
-    rank, local_rank, world = env_world()
+    _, local_rank, world = env_world()
     where = resolve_device(device, local_rank)
     if world <= 1:
         yield Context(where)

@@ -9,6 +9,7 @@ straight through, so swapping a design means editing one function here.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Callable, Sequence
 
@@ -21,11 +22,13 @@ from digits.models.inputs import N_CLASSES
 SIDE = 28
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _check_widths(key: str, widths: Sequence[int], length: int | None = None) -> tuple[int, ...]:
     """Positive integer widths, optionally exactly ``length`` of them."""
-    ok = isinstance(widths, (tuple, list)) and all(
-        isinstance(w, numbers.Integral) and not isinstance(w, bool) and w > 0 for w in widths
-    )
+    ok = isinstance(widths, (tuple, list)) and all(_is_int(w) and int(w) > 0 for w in widths)
     if not ok or not widths or (length is not None and len(widths) != length):
         count = f"{length} " if length is not None else ""
         raise InputError(f"{key} must be a tuple of {count}positive integers such as (32, 64), got {widths!r}.")
@@ -33,7 +36,7 @@ def _check_widths(key: str, widths: Sequence[int], length: int | None = None) ->
 
 
 def _check_width(key: str, width: int) -> int:
-    if not isinstance(width, numbers.Integral) or isinstance(width, bool) or width <= 0:
+    if not (_is_int(width) and int(width) > 0):
         raise InputError(f"{key} must be a positive integer, got {width!r}.")
     return int(width)
 
@@ -44,11 +47,22 @@ def _conv_bn_relu(c_in: int, c_out: int, kernel: int = 3) -> list[nn.Module]:
     return [conv, nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
 
 
+class GlobalAvgPool(nn.Module):
+    """Mean over the spatial axes: (n, c, h, w) -> (n, c).
+
+    Same as ``AdaptiveAvgPool2d(1)`` + ``Flatten``, but its CUDA backward is
+    deterministic.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(2, 3))
+
+
 def ann(*, hidden: Sequence[int] = (512, 128)) -> nn.Module:
     """Dense network 784 -> hidden... -> 10 with ReLU (the write-up's 784-512-128-10)."""
     widths = (SIDE * SIDE, *_check_widths("hidden", hidden), N_CLASSES)
     layers: list[nn.Module] = [nn.Flatten()]  # (n, 784)
-    for w_in, w_out in zip(widths[:-2], widths[1:-1]):
+    for w_in, w_out in itertools.pairwise(widths[:-1]):  # hidden layers
         layers += [nn.Linear(w_in, w_out), nn.ReLU(inplace=True)]
     layers.append(nn.Linear(widths[-2], widths[-1]))
     return nn.Sequential(*layers)
@@ -66,7 +80,7 @@ def cnn_s1(
         raise InputError(f"kernels must be odd sizes such as (3, 5, 3), got {kernels!r}.")
     hidden = _check_width("hidden", hidden)
     layers: list[nn.Module] = []
-    for c_in, c_out, k in zip((1, *channels[:-1]), channels, kernels):
+    for c_in, c_out, k in zip((1, *channels[:-1]), channels, kernels, strict=True):
         layers += [*_conv_bn_relu(c_in, c_out, k), nn.MaxPool2d(2)]
     flat = channels[-1] * 3 * 3  # (n, c, 3, 3) after three poolings
     layers += [nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, N_CLASSES)]
@@ -111,7 +125,7 @@ def vgg16(*, channels: Sequence[int] = (64, 128, 256, 512, 512), hidden: int = 2
     hidden = _check_width("hidden", hidden)
     layers: list[nn.Module] = []
     c_in = 1
-    for block, (c_out, n_convs) in enumerate(zip(channels, VGG_CONVS)):
+    for block, (c_out, n_convs) in enumerate(zip(channels, VGG_CONVS, strict=True)):
         for _ in range(n_convs):
             layers += _conv_bn_relu(c_in, c_out)
             c_in = c_out
@@ -153,9 +167,9 @@ def fast_cnn(*, channels: Sequence[int] = (32, 64, 128)) -> nn.Module:
     if len(channels) > 4:
         raise InputError(f"fast-cnn takes at most 4 stages (28 -> 14 -> 7 -> 3 -> 1), got channels={channels!r}.")
     layers: list[nn.Module] = []
-    for c_in, c_out in zip((1, *channels[:-1]), channels):
+    for c_in, c_out in zip((1, *channels[:-1]), channels, strict=True):
         layers += [*_conv_bn_relu(c_in, c_out), *_conv_bn_relu(c_out, c_out), nn.MaxPool2d(2)]
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels[-1], N_CLASSES)]
+    layers += [GlobalAvgPool(), nn.Linear(channels[-1], N_CLASSES)]
     return nn.Sequential(*layers)
 
 

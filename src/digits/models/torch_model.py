@@ -17,9 +17,10 @@ import contextlib
 import hashlib
 import inspect
 import json
+import math
 import numbers
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -61,16 +62,22 @@ COMMON_DEFAULTS: dict[str, Any] = {
 """Training hyperparameters every torch model has, with their usual values."""
 
 
-def _integer(low: int) -> Any:
-    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+Rule = Callable[[Any], bool]
 
 
-def _real(ok: Any) -> Any:
-    return lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) and ok(v)
+def _integer(low: int) -> Rule:
+    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= low
+
+
+def _real(ok: Callable[[float], bool]) -> Rule:
+    def rule(v: Any) -> bool:
+        return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v)) and ok(float(v))
+
+    return rule
 
 
 # hyperparameter -> (test, what it must be)
-RULES: dict[str, tuple[Any, str]] = {
+RULES: dict[str, tuple[Rule, str]] = {
     "epochs": (_integer(1), "an integer >= 1"),
     "batch_size": (_integer(1), "an integer >= 1"),
     "optimizer": (lambda v: v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}"),
@@ -116,8 +123,11 @@ def _keyword_init(defaults: dict[str, Any], owner: str) -> Any:
 class TorchModel(DigitModel):
     """A torch network behind the digits contract.
 
-    Parameters (shared by every torch model)
-    ----------------------------------------
+    Every subclass takes these training hyperparameters, after the size
+    arguments of its architecture.
+
+    Parameters
+    ----------
     epochs : int
         Most epochs to train.
     batch_size : int
@@ -169,6 +179,27 @@ class TorchModel(DigitModel):
     train_defaults: ClassVar[dict[str, Any]] = {}
     checkpoint_dir: Path | None = None
     resume: bool = False
+
+    # the hyperparameters every subclass's generated __init__ stores
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    weight_decay: float
+    schedule: str
+    label_smoothing: float
+    augment: bool
+    rotation: float
+    scale: float
+    shift: float
+    shear: float
+    elastic: float
+    elastic_sigma: float
+    patience: int
+    seed: int
+    device: str
+    threads: int
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -235,6 +266,11 @@ class TorchModel(DigitModel):
         record = {"model": self.name, "params": params, "n": len(labels), "labels": data, "world_size": world_size}
         return json.dumps(record, sort_keys=True, default=str)
 
+    def n_parameters(self) -> int | None:
+        """Number of trainable scalars in the fitted network (None before ``fit``/``load``)."""
+        net = getattr(self, "net_", None)
+        return None if net is None else sum(p.numel() for p in net.parameters() if p.requires_grad)
+
     # ---- training --------------------------------------------------------
     def _fit(self, images: npt.NDArray[np.float32], labels: npt.NDArray[np.int64], val: ValSet | None) -> None:
         import torch
@@ -297,7 +333,9 @@ class TorchModel(DigitModel):
         try:
             net.load_state_dict(load_file(str(directory / WEIGHTS)))
         except (RuntimeError, SafetensorError) as exc:
-            raise ModelFileError(f"{directory / WEIGHTS} does not fit a {self.name} with these parameters: {exc}") from exc
+            raise ModelFileError(
+                f"{directory / WEIGHTS} does not fit a {self.name} with these parameters: {exc}"
+            ) from exc
         self.net_ = net.to(resolve_device(self.device, strict=False)).eval()
 
 

@@ -169,19 +169,25 @@ class Trainer:
         self.best_state: dict[str, torch.Tensor] = {}
 
     def fit(
-        self, images: npt.NDArray[np.float32], labels: npt.NDArray[np.int64], val: ValSet | None, resume: bool = False
+        self,
+        images: npt.NDArray[np.float32],
+        labels: npt.NDArray[np.int64],
+        val: ValSet | None,
+        resume: bool = False,
     ) -> int:
         """Train on ``images`` (n, 28, 28) and ``labels`` (n,); return the epoch whose weights are kept.
 
         With ``val``, the weights of the best validation accuracy (ties: lower
         loss) are restored at the end and ``patience`` may stop training early.
+        With ``resume``, training continues after the checkpoint's epoch.
         """
-        x, y = to_tensor(images, self.ctx.device), torch.from_numpy(labels).to(self.ctx.device)
-        val_t = None if val is None else (to_tensor(val[0], self.ctx.device), torch.from_numpy(val[1]).to(self.ctx.device))
-        steps = -(-(len(y) + (-len(y)) % self.ctx.world_size) // self.s.batch_size)  # batches per epoch
+        device, world = self.ctx.device, self.ctx.world_size
+        x, y = to_tensor(images, device), torch.from_numpy(labels).to(device)
+        val_t = None if val is None else (to_tensor(val[0], device), torch.from_numpy(val[1]).to(device))
+        steps = -(-(len(y) + (-len(y)) % world) // self.s.batch_size)  # batches per epoch, rounded up
         self.scheduler = make_scheduler(self.opt, self.s, self.s.epochs * steps)
-        if resume and self.checkpoint is not None and self.checkpoint.is_file():
-            self.restore(read_checkpoint(self.checkpoint, self.ctx.device))
+        if resume and self._checkpoint_found():
+            self.restore(read_checkpoint(self.checkpoint, device))  # type: ignore[arg-type]
         while self.epoch < self.s.epochs and not self.stopped:
             self.epoch += 1
             metrics = self._run_epoch(x, y, val_t)
@@ -193,7 +199,20 @@ class Trainer:
             return int(self.best["epoch"])
         return self.epoch
 
-    def _run_epoch(self, x: torch.Tensor, y: torch.Tensor, val: tuple[torch.Tensor, torch.Tensor] | None) -> dict[str, float]:
+    def _checkpoint_found(self) -> bool:
+        """Whether there is a checkpoint to resume from; every rank must see the same answer."""
+        found = self.checkpoint is not None and self.checkpoint.is_file()
+        seen_by = distributed.all_sum([float(found)], self.ctx)[0]
+        if 0 < seen_by < self.ctx.world_size:
+            raise InputError(
+                f"Only {seen_by:.0f} of {self.ctx.world_size} ranks see the checkpoint {self.checkpoint}; "
+                "to resume, every rank needs the same checkpoint folder (a shared file system)."
+            )
+        return found
+
+    def _run_epoch(
+        self, x: torch.Tensor, y: torch.Tensor, val: tuple[torch.Tensor, torch.Tensor] | None
+    ) -> dict[str, float]:
         """Train one epoch, evaluate, update the early-stopping state; return the epoch's metrics."""
         start = time.perf_counter()
         loss, accuracy = self._train_epoch(x, y)
@@ -233,7 +252,8 @@ class Trainer:
                 self.scheduler.step()
             loss_sum += loss.detach().double() * len(yb)
             correct += (logits.argmax(1) == yb).sum()
-        total_loss, total_correct, count = distributed.all_sum([loss_sum.item(), float(correct.item()), float(len(order) // ctx.world_size)], ctx)
+        sums = [loss_sum.item(), float(correct.item()), float(len(order) // ctx.world_size)]
+        total_loss, total_correct, count = distributed.all_sum(sums, ctx)
         return total_loss / count, total_correct / count
 
     def _update_best(self, accuracy: float, loss: float) -> None:
