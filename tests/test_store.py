@@ -135,3 +135,12 @@ def test_failed_save_leaves_nothing_behind(fake_digits, tmp_path, monkeypatch, s
     assert _card(saved) == before  # the earlier model is intact
     assert sorted(p.name for p in saved.parent.iterdir()) == ["knn"]
     assert not (saved / "half.bin").exists()
+
+
+@pytest.mark.parametrize("pca", [0, 5, 50])
+def test_knn_saves_and_loads_whatever_tree_sklearn_picks(fake_digits, tmp_path, pca):
+    # few PCA dimensions make scikit-learn choose a k-d tree with a metric object inside
+    X, y, X_test, _ = fake_digits
+    model = create_model("knn", pca=pca, deskew=False).fit(X, y)
+    loaded = load_model(model.save(tmp_path / "knn"))
+    np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))

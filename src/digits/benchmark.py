@@ -29,6 +29,7 @@ class BenchmarkRow:
     """One model's line in the benchmark table."""
 
     model: str
+    runtime: str
     run: str
     n_test: int
     accuracy: float
@@ -40,7 +41,9 @@ class BenchmarkRow:
     size_bytes: int
 
 
-def benchmark_run(run_dir: str | os.PathLike[str], images: npt.NDArray[np.uint8]) -> BenchmarkRow:
+def benchmark_run(
+    run_dir: str | os.PathLike[str], images: npt.NDArray[np.uint8], *, runtime: str = "torch"
+) -> BenchmarkRow:
     """Load a run folder's model, read its test metrics and measure its speed on ``images``.
 
     Parameters
@@ -49,13 +52,16 @@ def benchmark_run(run_dir: str | os.PathLike[str], images: npt.NDArray[np.uint8]
         A folder written by ``digits train``.
     images : ndarray of uint8, shape (n, 28, 28)
         Images to time predictions on (the test split).
+    runtime : {'torch', 'onnx'}
+        How the model predicts (see :func:`digits.models.store.load_model`).
     """
     run_dir = Path(run_dir)
     metrics = read_metrics(run_dir)
-    model = load_model(run_dir)
+    model = load_model(run_dir, runtime=runtime)
     speed = measure_speed(model, images)
     return BenchmarkRow(
         model=model.name,
+        runtime=runtime,
         run=str(run_dir),
         n_test=int(metrics["n"]),
         accuracy=float(metrics["accuracy"]),

@@ -169,6 +169,7 @@ def evaluate_saved(
     split: str = "test",
     limit: int | None = None,
     data_dir: Path | None = None,
+    runtime: str = "torch",
     on_download: ProgressFn | None = None,
 ) -> tuple[Evaluation, Any]:
     """Load a saved model and evaluate it on a split.
@@ -178,7 +179,7 @@ def evaluate_saved(
     evaluation, images
         The evaluation and the images used (n, 28, 28).
     """
-    model = load_model(model_dir)
+    model = load_model(model_dir, runtime=runtime)
     splits = load_mnist(data_dir, progress=on_download)
     subset = splits.get(split).head(limit)
     result = evaluate(model, subset.images, subset.labels, split=split, model_size_bytes=model_size_bytes(model_dir))

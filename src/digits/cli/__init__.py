@@ -44,13 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="train on 5,000 and test on 2,000 images, for smoke tests (default: off)"
     )
     p.add_argument(
-        "--resume", action="store_true", help="continue an interrupted torch run in --out from its checkpoint (default: off)"
+        "--resume",
+        action="store_true",
+        help="continue an interrupted torch run in --out from its checkpoint (default: off)",
     )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a saved model on the validation or test split")
-    p.add_argument("model_dir", type=_path, help="a model folder written by `digits train`")
+    p.add_argument(
+        "model_dir",
+        nargs="?",
+        type=_path,
+        default=None,
+        help="a model folder written by `digits train` (default: the shipped model)",
+    )
+    _add_runtime(p)
     p.add_argument("--split", choices=("val", "test"), default="test", help="which split (default: test)")
     p.add_argument("--limit", type=_positive_int, default=None, help="evaluate only the first N images (default: all)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table (default: off)")
@@ -85,8 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the runs and benchmark.json (default: runs/benchmark-TIMESTAMP)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table (default: off)")
+    _add_runtime(p)
     _add_common(p)
     p.set_defaults(func=commands.cmd_benchmark)
+
+    p = sub.add_parser("export", help="export a saved torch model (ONNX) for onnxruntime")
+    p.add_argument("model_dir", type=_path, help="a torch model folder written by `digits train`")
+    p.add_argument("--format", choices=("onnx",), default="onnx", help="export format (default: onnx)")
+    p.set_defaults(func=commands.cmd_export)
     return parser
 
 
@@ -98,6 +113,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="folder with the four MNIST .gz files (default: $DIGITS_DATA_DIR, then the cache, then download)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars (default: shown)")
+
+
+def _add_runtime(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--runtime",
+        choices=("torch", "onnx"),
+        default="torch",
+        help="predict with the model's own code or with onnxruntime on its exported model.onnx (default: torch)",
+    )
 
 
 def _path(text: str):

@@ -12,6 +12,7 @@ from digits.cli.progress import download_bar, epoch_bar
 from digits.cli.tables import format_table, percent
 from digits.evaluation import write_report
 from digits.evaluation.report import read_metrics
+from digits.models.pretrained import shipped_model_dir
 from digits.models.registry import get_model_class, list_models
 from digits.runs import RunConfig, checkpoint_dir_for, evaluate_saved, process_rank, train_run
 
@@ -65,8 +66,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a saved model; print a table or one JSON object."""
     with download_bar(not args.no_progress) as on_download:
+        model_dir = args.model_dir or shipped_model_dir()
         result, images = evaluate_saved(
-            args.model_dir, split=args.split, limit=args.limit, data_dir=args.data_dir, on_download=on_download
+            model_dir,
+            split=args.split,
+            limit=args.limit,
+            data_dir=args.data_dir,
+            runtime=args.runtime,
+            on_download=on_download,
         )
     if args.out is not None:
         write_report(result, args.out, images=images)
@@ -83,7 +90,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ("macro AUC", f"{summary['macro_auc']:.5f}"),
         ("predict time", f"{1000 * result.seconds_per_image:.3f} ms/image"),
     ]
-    print(format_table([str(args.model_dir), ""], rows))
+    print(format_table([str(model_dir), ""], rows))
     return 0
 
 
@@ -131,7 +138,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
             return 0
         runs.append(result.out)
     test_images = load_mnist(args.data_dir).test.images
-    rows = [benchmark_run(run, test_images) for run in runs]
+    rows = [benchmark_run(run, test_images, runtime=args.runtime) for run in runs]
     root.mkdir(parents=True, exist_ok=True)
     write_benchmark(rows, root)
     if args.json:
@@ -153,4 +160,12 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     ]
     print(format_table(headers, table))
     print(f"\nResults: {root}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a torch model folder to ONNX and print the file written."""
+    from digits.models.onnx_runtime import export_model_dir
+
+    print(export_model_dir(args.model_dir))
     return 0

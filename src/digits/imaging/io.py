@@ -92,7 +92,8 @@ def read_image(
         zero-size image, or an array of the wrong shape, type or range.
     """
     if isinstance(source, np.ndarray):
-        _check_size(source.shape[1::-1] if source.ndim >= 2 else (0, 0), max_pixels, _describe(source))
+        if source.ndim >= 2:  # before any conversion allocates memory
+            _check_size(source.shape[1::-1], max_pixels, _describe(source))
         grey = array_to_grey(source)
         original = grey.shape
     elif isinstance(source, Image.Image):
@@ -177,7 +178,7 @@ def _decode_encoded(
             f"Cannot load an image from {name}: expected a path, bytes, a binary file object, a PIL image or an array."
         )
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # process-wide filters: Pillow's bomb warning becomes an error here
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(stream, formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -89,6 +89,13 @@ class NormalizeOptions:
     join_distance: float = 0.3
     uneven_limit: float = 0.1
 
+    def __post_init__(self) -> None:
+        if not 28 <= self.min_side <= self.max_side:
+            raise InputError(
+                f"Need 28 <= min_side <= max_side, got min_side={self.min_side}, max_side={self.max_side}."
+            )
+        _check_stroke_range(self.stroke_range)
+
 
 @dataclass(frozen=True)
 class NormalizedDigit:
@@ -198,7 +205,16 @@ def to_mnist(
     InputError
         If ``ink`` is not 2-D, of an unsupported dtype, or holds no ink.
     """
+    _check_stroke_range(stroke_range)
     return _to_mnist(_as_ink(ink), stroke_range)[0]
+
+
+def _check_stroke_range(stroke_range: tuple[float, float] | None) -> None:
+    if stroke_range is not None and not 0 < stroke_range[0] <= stroke_range[1] < MNIST_BOX / 2:
+        raise InputError(
+            f"stroke_range must be (low, high) with 0 < low <= high < 10 pixels, got {stroke_range}; "
+            f"MNIST's own interquartile range is {MNIST_STROKE_RANGE}, None keeps strokes as drawn."
+        )
 
 
 # ---------------------------------------------------------------- steps of normalize_digit

@@ -48,6 +48,8 @@ TRUSTED_TYPES = frozenset(
         "sklearn.decomposition._pca.PCA",
         "sklearn.ensemble._forest.RandomForestClassifier",
         "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.metrics._dist_metrics.EuclideanDistance32",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
         "sklearn.neighbors._classification.KNeighborsClassifier",
         "sklearn.neighbors._kd_tree.KDTree",
         "sklearn.neighbors._ball_tree.BallTree",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from digits import __version__
-from digits.errors import DigitsError, ModelFileError
+from digits.errors import DigitsError, InputError, ModelFileError
 from digits.fileio import atomic_directory, atomic_write_json, file_digests
 from digits.models.registry import get_model_class, model_params
 
@@ -101,18 +101,13 @@ def read_card(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return card
 
 
-def load_model(directory: str | os.PathLike[str]) -> DigitModel:
-    """Rebuild a model from a folder written by :func:`save_model`.
+RUNTIMES = ("torch", "onnx")
+"""How a loaded model predicts: its own code, or onnxruntime on an exported ``model.onnx``."""
 
-    Raises
-    ------
-    ModelFileError
-        If the folder is missing, ``model.json`` is unreadable, a file is
-        missing or its checksum differs, or the model name is unknown.
-    """
-    directory = Path(directory)
-    card = read_card(directory)
-    for name, expected in card["files"].items():
+
+def _verify_files(directory: Path, files: dict[str, str]) -> None:
+    """Check that each named file exists and has the recorded SHA-256."""
+    for name, expected in files.items():
         path = directory / name
         if not path.is_file():
             raise ModelFileError(f"Model folder {directory} is incomplete: {name} is missing.")
@@ -122,6 +117,47 @@ def load_model(directory: str | os.PathLike[str]) -> DigitModel:
                 f"{path} is damaged or was modified: sha256 expected {expected}, got {actual}. "
                 "Retrain the model or restore the folder."
             )
+
+
+def record_export(directory: str | os.PathLike[str], name: str) -> None:
+    """Record the SHA-256 of an exported file (e.g. ``model.onnx``) in ``model.json``, atomically."""
+    directory = Path(directory)
+    card = read_card(directory)
+    card.setdefault("exports", {})[name] = file_digests(directory / name)["sha256"]
+    atomic_write_json(directory / CARD, card)
+
+
+def load_model(directory: str | os.PathLike[str], *, runtime: str = "torch") -> DigitModel:
+    """Rebuild a model from a folder written by :func:`save_model`.
+
+    Parameters
+    ----------
+    directory : path-like
+        The model folder.
+    runtime : {'torch', 'onnx'}
+        'onnx' predicts through onnxruntime with the folder's exported
+        ``model.onnx`` (torch models exported with ``digits export``).
+
+    Raises
+    ------
+    ModelFileError
+        If the folder is missing, ``model.json`` is unreadable, a file is
+        missing or its checksum differs, the model name is unknown, or
+        ``runtime='onnx'`` and there is no verified ``model.onnx``.
+    """
+    if runtime not in RUNTIMES:
+        raise InputError(f"Unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}.")
+    directory = Path(directory)
+    card = read_card(directory)
+    _verify_files(directory, card["files"])
+    if runtime == "onnx":
+        from digits.models.onnx_runtime import ONNX_FILE
+
+        if ONNX_FILE not in card.get("exports", {}):
+            raise ModelFileError(
+                f"{directory} has no exported {ONNX_FILE}; run `digits export {directory} --format onnx` first."
+            )
+        _verify_files(directory, {ONNX_FILE: card["exports"][ONNX_FILE]})
     try:
         cls = get_model_class(card["name"])
         params = _from_json(card["params"])
@@ -133,6 +169,10 @@ def load_model(directory: str | os.PathLike[str]) -> DigitModel:
         model.history_ = _from_json(card.get("history", {}))
         model.info_ = _from_json(card.get("info", {}))
         model._load_weights(directory)
+        if runtime == "onnx":
+            if not hasattr(model, "use_onnxruntime"):
+                raise ModelFileError(f"{card['name']} models cannot run on onnxruntime; use runtime='torch'.")
+            model.use_onnxruntime(directory / ONNX_FILE)
     except ModelFileError:
         raise
     except (DigitsError, ValueError, KeyError, OSError) as exc:

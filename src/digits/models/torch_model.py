@@ -168,6 +168,8 @@ class TorchModel(DigitModel):
     resume : bool
         Runtime setting: continue from ``checkpoint_dir`` when it holds a
         checkpoint of this same run.
+    onnx_ : OnnxPredictor or None
+        Set by :meth:`use_onnxruntime`: predictions then come from onnxruntime.
     net_ : torch.nn.Module
         The trained network (after ``fit`` or ``load``).
     best_epoch_ : int
@@ -179,6 +181,7 @@ class TorchModel(DigitModel):
     train_defaults: ClassVar[dict[str, Any]] = {}
     checkpoint_dir: Path | None = None
     resume: bool = False
+    onnx_: Any = None  # an OnnxPredictor once use_onnxruntime() is called
 
     # the hyperparameters every subclass's generated __init__ stores
     epochs: int
@@ -305,6 +308,8 @@ class TorchModel(DigitModel):
 
         from digits.models.torch_train import to_tensor
 
+        if self.onnx_ is not None:
+            return self.onnx_(images)
         device = next(self.net_.parameters()).device
         self.net_.eval()
         parts = []
@@ -313,6 +318,12 @@ class TorchModel(DigitModel):
                 logits = self.net_(to_tensor(images[start : start + PREDICT_BATCH], device))  # (b, 10)
                 parts.append(torch.softmax(logits.double(), dim=1).cpu())
         return torch.cat(parts).numpy()
+
+    def use_onnxruntime(self, path: Path) -> None:
+        """Predict through onnxruntime with the exported graph at ``path`` instead of torch."""
+        from digits.models.onnx_runtime import OnnxPredictor
+
+        self.onnx_ = OnnxPredictor(path, threads=int(self.threads))
 
     # ---- persistence -----------------------------------------------------
     def _save_weights(self, directory: Path) -> list[str]:
