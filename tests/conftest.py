@@ -7,8 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from digits.data.mnist import FILES
+
+# CI runs the same examples every time; locally hypothesis explores new ones
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def make_fake_digits(n: int, seed: int = 0, classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
