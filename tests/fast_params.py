@@ -34,6 +34,7 @@ FAST_PARAMS: dict[str, dict] = {
         "epochs": 4,
         "channels": (8, 16, 32),
         "batch_size": 16,
+        "optimizer": "adam",
         "augment": False,
         "schedule": "constant",
         "learning_rate": 3e-3,

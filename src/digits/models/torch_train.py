@@ -56,19 +56,25 @@ class TrainSettings:
     augmentation: Augmentation | None
     patience: int
     seed: int
+    precision: str = "fp32"
+    channels_last: bool = False
 
 
 def make_optimizer(net: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
     """The optimizer called ``s.optimizer`` over ``net``'s parameters."""
-    params, lr, wd = net.parameters(), s.learning_rate, s.weight_decay
+    # weight decay on weight matrices and kernels only, not on biases and batch-norm scales
+    matrices = [p for p in net.parameters() if p.ndim > 1]
+    vectors = [p for p in net.parameters() if p.ndim <= 1]
+    params = [{"params": matrices, "weight_decay": s.weight_decay}, {"params": vectors, "weight_decay": 0.0}]
+    lr = s.learning_rate
     if s.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr)
     if s.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr)
     if s.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=s.momentum, weight_decay=wd)
+        return torch.optim.SGD(params, lr=lr, momentum=s.momentum, nesterov=s.momentum > 0)
     if s.optimizer == "adadelta":  # Keras' settings: rho 0.95, epsilon 1e-7
-        return torch.optim.Adadelta(params, lr=lr, rho=0.95, eps=1e-7, weight_decay=wd)
+        return torch.optim.Adadelta(params, lr=lr, rho=0.95, eps=1e-7)
     raise InputError(f"Unknown optimizer {s.optimizer!r}. Valid: adam, adamw, sgd, adadelta.")
 
 
@@ -78,10 +84,18 @@ def make_scheduler(
     """Per-step learning-rate schedule: None (constant), one-cycle or cosine over ``total_steps``."""
     if s.schedule == "constant":
         return None
-    if s.schedule == "onecycle":  # peak at learning_rate after 30 % of the steps
+    if s.schedule == "onecycle":  # from lr/10 up to lr over 25 % of the steps, then down to lr/1000
         cycle = s.optimizer in ("adam", "adamw") or (s.optimizer == "sgd" and s.momentum > 0)
         return torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=s.learning_rate, total_steps=total_steps, cycle_momentum=cycle
+            opt,
+            max_lr=s.learning_rate,
+            total_steps=total_steps,
+            pct_start=0.25,
+            div_factor=10,
+            final_div_factor=100,
+            cycle_momentum=cycle,
+            base_momentum=0.85,
+            max_momentum=0.95,
         )
     if s.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
@@ -159,6 +173,8 @@ class Trainer:
         fingerprint: str = "",
     ) -> None:
         self.net = net.to(ctx.device)
+        if settings.channels_last:
+            self.net = self.net.to(memory_format=torch.channels_last)
         self.model = distributed.wrap(self.net, ctx)
         self.s, self.ctx, self.log_epoch, self.history = settings, ctx, log_epoch, history
         self.checkpoint, self.fingerprint = checkpoint, fingerprint
@@ -243,8 +259,11 @@ class Trainer:
             xb, yb = x[mine], y[mine]  # (b, 1, 28, 28), (b,)
             if grids is not None:
                 xb = warp(xb, distributed.shard(grids, ctx))
-            logits = self.model(xb)  # (b, 10)
-            loss = F.cross_entropy(logits, yb, label_smoothing=s.label_smoothing)
+            if s.channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=s.precision == "bf16"):
+                logits = self.model(xb)  # (b, 10)
+            loss = F.cross_entropy(logits.float(), yb, label_smoothing=s.label_smoothing)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
