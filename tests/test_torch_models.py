@@ -66,8 +66,10 @@ def test_model_defaults_match_the_builder_defaults(name):
 def test_architecture_sizes_are_validated():
     with pytest.raises(InputError, match=r"channels must be a tuple of 5 positive integers.*\(8, 16\)"):
         build_net("vgg16", channels=(8, 16))
-    with pytest.raises(InputError, match="at most 4 stages"):
+    with pytest.raises(InputError, match=r"channels must be a tuple of 3 positive integers"):
         build_net("fast-cnn", channels=(8, 8, 8, 8, 8))
+    with pytest.raises(InputError, match="hidden must be a positive integer"):
+        build_net("fast-cnn", hidden=0)
 
 
 # ---- augmentation ------------------------------------------------------------
