@@ -1,4 +1,4 @@
-"""The ``digits`` command line: ``models``, ``train``, ``evaluate``, ``compare``.
+"""The ``digits`` command line: ``models``, ``train``, ``evaluate``, ``compare``, ``predict``, ``read``.
 
 Only this package prints. Errors a user can fix print one line on stderr and
 exit with status 2; progress goes to stderr so ``--json`` output on stdout
@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from digits import __version__
-from digits.cli import commands
+from digits.cli import commands, recognize
 from digits.errors import DigitsError
+from digits.models.pretrained import SHIPPED_MODEL
 
 DEFAULT_MODEL = "numpy-mlp"
 
@@ -102,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model_dir", type=_path, help="a torch model folder written by `digits train`")
     p.add_argument("--format", choices=("onnx",), default="onnx", help="export format (default: onnx)")
     p.set_defaults(func=commands.cmd_export)
+
+    p = sub.add_parser("predict", help="recognize the one digit in each image")
+    _add_recognize(p)
+    p.set_defaults(func=recognize.cmd_predict)
+
+    p = sub.add_parser("read", help="read every digit in each image, in reading order")
+    _add_recognize(p)
+    p.set_defaults(func=recognize.cmd_read)
     return parser
 
 
@@ -122,6 +131,36 @@ def _add_runtime(p: argparse.ArgumentParser) -> None:
         default="torch",
         help="predict with the model's own code or with onnxruntime on its exported model.onnx (default: torch)",
     )
+
+
+def _add_recognize(p: argparse.ArgumentParser) -> None:
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, BMP, TIFF, WebP, GIF)")
+    p.add_argument(
+        "--model",
+        default=SHIPPED_MODEL,
+        metavar="NAME_OR_DIR",
+        help=f"a model folder written by `digits train`, or {SHIPPED_MODEL} for the shipped model "
+        f"(default: {SHIPPED_MODEL}; write ./{SHIPPED_MODEL} for a folder of that name)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="reject answers less confident than P, from 0 to 1: the digit is then null (default: 0, never)",
+    )
+    _add_runtime(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per image (default: a line of text)")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
+    return value
 
 
 def _path(text: str):

@@ -7,6 +7,8 @@ exactly black background, the digit fitted into 20x20 with its aspect ratio
 kept and anti-aliased grey levels, in 28x28 with its centre of mass on pixel
 (14, 14) (row, column from 0; MNIST's test images average 13.99, 14.00).
 
+Steps 1-5 live in :mod:`digits.imaging.ink`, step 6 in :mod:`digits.imaging.components`:
+
 1. decode to luminance, at most ``max_side`` and at least ``min_side`` pixels;
 2. polarity: ink is the minority, the tail reaching farther from the median;
 3. background: a grey opening wider than the strokes; if it varies (shading,
@@ -25,9 +27,8 @@ kept and anti-aliased grey levels, in 28x28 with its centre of mass on pixel
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -35,10 +36,10 @@ from scipy import ndimage
 
 from digits.errors import InputError
 from digits.imaging import filters
+from digits.imaging.components import select_digit
 from digits.imaging.deskew import deskew as deskew_images
-from digits.imaging.io import ImageSource, read_image
-
-log = logging.getLogger(__name__)
+from digits.imaging.ink import find_ink, ink_contrast, soft_ink
+from digits.imaging.io import ImageSource
 
 FloatImage = npt.NDArray[np.float32]
 Mask = npt.NDArray[np.bool_]
@@ -125,13 +126,6 @@ class NormalizedDigit:
     stroke_width: float
 
 
-class _Found(NamedTuple):
-    soft: FloatImage  # (h, w) ink strength scaled so the threshold is 0.5; 0 away from the digit
-    keep: Mask  # (h, w) the digit's pixels
-    level: float
-    contrast: float
-
-
 def normalize_digit(
     image: ImageSource, *, deskew: bool = False, options: NormalizeOptions | None = None
 ) -> NormalizedDigit | None:
@@ -158,23 +152,23 @@ def normalize_digit(
         From decoding (see :func:`digits.imaging.io.read_image`).
     """
     opts = options or NormalizeOptions()
-    grey, original = read_image(image, max_side=opts.max_side)
-    work = _working_image(grey, opts.min_side)
-    dark_ink = _is_dark_ink(work)
-    strength, background = _ink_strength(1.0 - work if dark_ink else work, opts.uneven_limit)
-    min_extent = max(MIN_DIGIT_PIXELS * max(work.shape) / max(grey.shape), opts.min_size * max(work.shape))
-    found = _find_digit(strength, opts, min_extent)
-    if found is None:
+    ink = find_ink(image, opts)
+    if ink is None:
         return None
-    result, width = _to_mnist(found.soft, opts.stroke_range)
+    side = max(ink.mask.shape)
+    min_extent = max(MIN_DIGIT_PIXELS * side / max(ink.decoded), opts.min_size * side)
+    keep = select_digit(
+        ink.mask, speck_fraction=opts.speck_fraction, join_distance=opts.join_distance, min_extent=min_extent
+    )
+    contrast = None if keep is None else ink_contrast(ink, keep, opts)
+    if keep is None or contrast is None:
+        return None
+    result, width = _to_mnist(soft_ink(ink.strength, ink.level, keep), opts.stroke_range)
     if deskew:
         result = np.rint(deskew_images(result.astype(np.float32))).astype(np.uint8)
-    rows, cols = np.flatnonzero(found.keep.any(axis=1)), np.flatnonzero(found.keep.any(axis=0))
-    sy, sx = original[0] / work.shape[0], original[1] / work.shape[1]
-    box = (rows[0] * sy, cols[0] * sx, (rows[-1] + 1) * sy, (cols[-1] + 1) * sx)
-    top, left, bottom, right = (min(round(v), limit) for v, limit in zip(box, original * 2, strict=True))
-    polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
-    return NormalizedDigit(result, (top, left, bottom, right), polarity, background, found.level, found.contrast, width)
+    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    box = ink.to_input((rows[0], cols[0], rows[-1] + 1, cols[-1] + 1))
+    return NormalizedDigit(result, box, ink.polarity, ink.background, ink.level, contrast, width)
 
 
 def to_mnist(
@@ -215,178 +209,6 @@ def _check_stroke_range(stroke_range: tuple[float, float] | None) -> None:
             f"stroke_range must be (low, high) with 0 < low <= high < 10 pixels, got {stroke_range}; "
             f"MNIST's own interquartile range is {MNIST_STROKE_RANGE}, None keeps strokes as drawn."
         )
-
-
-# ---------------------------------------------------------------- steps of normalize_digit
-
-
-def _working_image(grey: FloatImage, min_side: int) -> FloatImage:
-    """Enlarge a small image (bilinear) so its longer side is ``min_side`` pixels."""
-    scale = min_side / max(grey.shape)
-    if scale <= 1:
-        return grey
-    return filters.resize(grey, (max(1, round(grey.shape[0] * scale)), max(1, round(grey.shape[1] * scale))))
-
-
-def _is_dark_ink(grey: FloatImage) -> bool:
-    """Whether the ink is darker than the paper.
-
-    Ink covers a minority of the picture, so the median is paper (shading
-    included) and the ink is the tail reaching farther from it, compared at
-    the 0.1th and 99.9th percentiles of a lightly smoothed copy.
-    """
-    low, median, high = np.percentile(filters.gaussian_blur(grey, 1.0), [0.1, 50.0, 99.9])
-    return bool(median - low >= high - median)
-
-
-def _ink_strength(bright: FloatImage, uneven_limit: float) -> tuple[FloatImage, Literal["uniform", "uneven"]]:
-    """Ink strength (0 paper .. 1 black) of an ink-bright image (h, w), background removed.
-
-    The background is a grey opening with a window over twice the stroke
-    width (measured on a rough Otsu mask), so even a thick marker's strokes
-    are not in it. If it varies by less than ``uneven_limit`` of the ink's
-    contrast, the constant median is used instead: clean drawings stay exact.
-    """
-    level = float(np.median(bright))
-    contrast = max(float(np.percentile(bright, 99.9)) - level, 1e-3)
-    rough = bright > filters.otsu_threshold(bright)
-    width = filters.stroke_width(rough) if rough.any() else 1.0
-    size = int(np.clip(2 * width + 3, min(bright.shape) / 16, min(bright.shape) / 3))
-    background = filters.estimate_background(bright, max(size, 3), method="opening")
-    low, high = np.percentile(background, [5.0, 95.0])
-    if (high - low) / contrast < uneven_limit:
-        return filters.flatten_background(bright, np.full_like(bright, level)), "uniform"
-    return filters.flatten_background(bright, background), "uneven"
-
-
-def _find_digit(strength: FloatImage, opts: NormalizeOptions, min_extent: float) -> _Found | None:
-    """Denoise and threshold the ink strength (h, w); keep the digit's components, ``min_extent`` px or more."""
-    if filters.estimate_noise(strength) > 0.01:
-        strength = filters.gaussian_blur(strength, 1.0)
-    paper = float(np.median(strength))
-    spread = 1.4826 * float(np.median(np.abs(strength - paper)))  # the background's std, robustly
-    ink = strength[strength > filters.otsu_threshold(strength)]
-    if ink.size == 0:
-        return _none("the image is blank")
-    strongest = float(np.percentile(ink, 90)) - paper
-    if strongest < opts.min_contrast:
-        return _none(f"the strongest marks reach {strongest:.3f}, below min_contrast")
-    level = paper + max(0.5 * strongest, opts.min_snr * spread)
-    keep = _select_components(_cut_ruled_lines(strength > level), opts, min_extent)
-    if keep is None:
-        return None
-    # the paper away from the digit: its upper spread (84th - 50th percentile) is what noise adds to the ink
-    low, high = np.percentile(strength[~filters.dilate(keep, 3.0)], [50.0, 84.0]) if not keep.all() else (paper, paper)
-    contrast = float(np.median(strength[keep]) - low)
-    if contrast < opts.min_contrast or contrast < opts.min_snr * (high - low):
-        return _none(f"ink too faint or noisy (contrast {contrast:.3f}, background noise {high - low:.3f})")
-    soft = np.where(filters.dilate(keep, 2.0), np.clip(strength / (2.0 * level), 0.0, 1.0), 0.0)
-    return _Found(soft.astype(np.float32), keep, level, contrast)
-
-
-def _none(reason: str) -> None:
-    log.debug("no digit found: %s", reason)
-    return None
-
-
-def _cut_ruled_lines(mask: Mask) -> Mask:
-    """Remove ruled lines from the ink (h, w), mending strokes that cross them.
-
-    A straight horizontal run longer than 40% of the image's width is a ruled
-    line when it sticks out on both sides of the other ink it touches by more
-    than 10% of that ink's width: a digit's own bar ends where its other
-    strokes begin, a ruled line runs on past them. Where ink lies above and
-    below a removed line, the line's pixels are put back. Vertical lines are
-    left alone (a "1" is one); lines tilted by over a pixel are not found.
-    """
-    lines = filters.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
-    if not lines.any():
-        return mask
-    eight = np.ones((3, 3), dtype=bool)
-    owners, _ = ndimage.label(mask, structure=eight)
-    pieces, _ = ndimage.label(lines, structure=eight)
-    rest, ruled = mask & ~lines, np.zeros_like(lines)
-    for i, piece in enumerate(ndimage.find_objects(pieces), start=1):
-        here = pieces == i
-        columns = np.flatnonzero((rest & np.isin(owners, np.unique(owners[here]))).any(axis=0))
-        if columns.size:
-            margin = 0.1 * (columns[-1] - columns[0] + 1)
-            if piece[1].start >= columns[0] - margin or piece[1].stop - 1 <= columns[-1] + margin:
-                continue
-        ruled |= here
-    if not ruled.any():
-        return mask
-    rest = mask & ~ruled
-    reach = int(np.ceil(filters.stroke_width(ruled))) + 2
-    above = ndimage.maximum_filter1d(rest, reach, axis=0, origin=(reach - 1) // 2)
-    below = ndimage.maximum_filter1d(rest, reach, axis=0, origin=-(reach // 2))
-    return rest | (ruled & above & below)
-
-
-def _select_components(mask: Mask, opts: NormalizeOptions, min_extent: float) -> Mask | None:
-    """The digit's pixels (h, w): the largest plausible component and the sizeable ones near it.
-
-    Frames, page edges and ruled lines are never the digit. Straight strokes
-    running between two image edges (margin lines, paper edges) are used
-    only when nothing else is there: a "1" drawn from edge to edge.
-    """
-    labels, components = filters.connected_components(mask)
-    candidates = [c for c in components if not _is_frame(c, labels, components)]
-    lines = {c.label for c in candidates if _is_spanning_line(c, labels)}
-    for pool in ([c for c in candidates if c.label not in lines], candidates):
-        chosen = _gather(pool, opts, min_extent)
-        if chosen:
-            return np.isin(labels, chosen)
-    return _none(f"no ink that could be a digit among {len(components)} marks")
-
-
-def _gather(pool: list[filters.Component], opts: NormalizeOptions, min_extent: float) -> list[int]:
-    """Labels of the largest component and the non-specks near it; empty if they are too small."""
-    if not pool:
-        return []
-    main = max(pool, key=lambda c: c.area)
-    chosen, (top, left, bottom, right) = [main.label], main.bbox
-    for c in sorted(pool, key=lambda c: -c.area):
-        if c is main or c.area < opts.speck_fraction * main.area:
-            continue
-        gap = max(c.bbox[0] - bottom, top - c.bbox[2], c.bbox[1] - right, left - c.bbox[3], 0)
-        if gap <= opts.join_distance * max(bottom - top, right - left):
-            chosen.append(c.label)
-            top, left = min(top, c.bbox[0]), min(left, c.bbox[1])
-            bottom, right = max(bottom, c.bbox[2]), max(right, c.bbox[3])
-    return chosen if max(bottom - top, right - left) >= min_extent else []
-
-
-def _is_frame(c: filters.Component, labels: npt.NDArray[np.int32], components: list[filters.Component]) -> bool:
-    """Whether a component is a frame, page edge or ruled line rather than part of a digit.
-
-    It is a horizontal line (half the image's width, eight times longer than
-    high); or it touches an image edge and runs along it for half its length;
-    or it spans 85% of the image both ways, is hollow and encloses other ink.
-    """
-    h, w = labels.shape
-    if c.width >= 0.5 * w and c.height * 8 <= c.width:
-        return True
-    if c.touches_edge and c.area >= min(h, w) / 2:
-        band, mine = max(2, round(0.03 * min(h, w))), labels == c.label
-        sides = (mine[:band].any(0), mine[-band:].any(0), mine[:, :band].any(1), mine[:, -band:].any(1))
-        touched = (c.bbox[0] == 0, c.bbox[2] == h, c.bbox[1] == 0, c.bbox[3] == w)
-        if any(t and side.mean() >= 0.5 for t, side in zip(touched, sides, strict=True)):
-            return True
-    if c.height >= 0.85 * h and c.width >= 0.85 * w and c.area < 0.2 * c.height * c.width:
-        inner = [o.bbox for o in components if o is not c]  # encloses: top, left <= and bottom, right >=
-        return any(all(a <= b for a, b in zip(c.bbox[:2] + o[2:], o[:2] + c.bbox[2:], strict=True)) for o in inner)
-    return False
-
-
-def _is_spanning_line(c: filters.Component, labels: npt.NDArray[np.int32]) -> bool:
-    """Whether a component touches two image edges and is straight (ten times longer than wide)."""
-    top, left, bottom, right = c.bbox
-    if (top == 0) + (left == 0) + (bottom == labels.shape[0]) + (right == labels.shape[1]) < 2:
-        return False
-    ys, xs = np.nonzero(labels[top:bottom, left:right] == c.label)
-    spread = np.linalg.eigvalsh(np.cov(np.stack([ys, xs]).astype(float))) if ys.size > 2 else np.zeros(2)
-    return bool(spread[0] * 100 <= spread[1])
 
 
 # ---------------------------------------------------------------- steps of to_mnist

@@ -1,0 +1,171 @@
+"""Steps 1-5 of the one normalization: where the ink is in any picture.
+
+Every reader of digits starts here: :func:`digits.imaging.normalize.normalize_digit`
+(one digit) and :func:`digits.imaging.segment.segment_digits` (several).
+:func:`find_ink` decodes the image, decides the polarity (ink is the
+minority, the tail reaching farther from the median), removes the background
+(a grey opening wider than the strokes, divided out only where it varies),
+denoises and thresholds at half the ink's own strength, never below the
+background's noise; ruled lines are cut out of the mask. Which marks are
+digits is the caller's choice (:mod:`digits.imaging.components`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from digits.imaging import filters
+from digits.imaging.components import cut_ruled_lines
+from digits.imaging.io import ImageSource, read_image
+
+if TYPE_CHECKING:
+    from digits.imaging.normalize import NormalizeOptions
+
+log = logging.getLogger(__name__)
+
+FloatImage = npt.NDArray[np.float32]
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class InkImage:
+    """An image's ink, as :func:`find_ink` found it (steps 1-5), in working pixels.
+
+    Attributes
+    ----------
+    strength : ndarray of float32, shape (h, w)
+        Ink strength, 0 paper .. 1 black, background removed and denoised.
+    mask : ndarray of bool, shape (h, w)
+        Pixels stronger than ``level``, ruled lines cut out.
+    level : float
+        The threshold separating ink from paper.
+    polarity, background
+        As in :class:`NormalizedDigit`.
+    original : (int, int)
+        The input image's (height, width).
+    decoded : (int, int)
+        Its (height, width) as decoded (after ``max_side``, before ``min_side``).
+    """
+
+    strength: FloatImage = field(repr=False)
+    mask: Mask = field(repr=False)
+    level: float
+    polarity: Literal["dark-on-light", "light-on-dark"]
+    background: Literal["uniform", "uneven"]
+    original: tuple[int, int]
+    decoded: tuple[int, int]
+
+    def to_input(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A (top, left, bottom, right) box of working pixels in the input image's pixels."""
+        sy, sx = self.original[0] / self.mask.shape[0], self.original[1] / self.mask.shape[1]
+        scaled = (box[0] * sy, box[1] * sx, box[2] * sy, box[3] * sx)
+        top, left, bottom, right = (min(round(v), limit) for v, limit in zip(scaled, self.original * 2, strict=True))
+        return top, left, bottom, right
+
+
+def _working_image(grey: FloatImage, min_side: int) -> FloatImage:
+    """Enlarge a small image (bilinear) so its longer side is ``min_side`` pixels."""
+    scale = min_side / max(grey.shape)
+    if scale <= 1:
+        return grey
+    return filters.resize(grey, (max(1, round(grey.shape[0] * scale)), max(1, round(grey.shape[1] * scale))))
+
+
+def _is_dark_ink(grey: FloatImage) -> bool:
+    """Whether the ink is darker than the paper.
+
+    Ink covers a minority of the picture, so the median is paper (shading
+    included) and the ink is the tail reaching farther from it, compared at
+    the 0.1th and 99.9th percentiles of a lightly smoothed copy.
+    """
+    low, median, high = np.percentile(filters.gaussian_blur(grey, 1.0), [0.1, 50.0, 99.9])
+    return bool(median - low >= high - median)
+
+
+def _ink_strength(bright: FloatImage, uneven_limit: float) -> tuple[FloatImage, Literal["uniform", "uneven"]]:
+    """Ink strength (0 paper .. 1 black) of an ink-bright image (h, w), background removed.
+
+    The background is a grey opening with a window over twice the stroke
+    width (measured on a rough Otsu mask), so even a thick marker's strokes
+    are not in it. If it varies by less than ``uneven_limit`` of the ink's
+    contrast, the constant median is used instead: clean drawings stay exact.
+    """
+    level = float(np.median(bright))
+    contrast = max(float(np.percentile(bright, 99.9)) - level, 1e-3)
+    rough = bright > filters.otsu_threshold(bright)
+    width = filters.stroke_width(rough) if rough.any() else 1.0
+    size = int(np.clip(2 * width + 3, min(bright.shape) / 16, min(bright.shape) / 3))
+    background = filters.estimate_background(bright, max(size, 3), method="opening")
+    low, high = np.percentile(background, [5.0, 95.0])
+    if (high - low) / contrast < uneven_limit:
+        return filters.flatten_background(bright, np.full_like(bright, level)), "uniform"
+    return filters.flatten_background(bright, background), "uneven"
+
+
+def find_ink(image: ImageSource, opts: NormalizeOptions) -> InkImage | None:
+    """Steps 1-5 of the normalization, shared by every reader of digits: the image's ink.
+
+    Decodes ``image``, decides the polarity, removes the background, denoises
+    and thresholds; ruled lines are cut out of the mask. Which marks are
+    digits is left to the caller (:func:`normalize_digit` takes one,
+    :mod:`digits.imaging.segment` several).
+
+    Returns
+    -------
+    InkImage or None
+        None when the image holds no ink strong enough to be a digit.
+    """
+    grey, original = read_image(image, max_side=opts.max_side)
+    work = _working_image(grey, opts.min_side)
+    dark_ink = _is_dark_ink(work)
+    strength, background = _ink_strength(1.0 - work if dark_ink else work, opts.uneven_limit)
+    if filters.estimate_noise(strength) > 0.01:
+        strength = filters.gaussian_blur(strength, 1.0)
+    paper = float(np.median(strength))
+    spread = 1.4826 * float(np.median(np.abs(strength - paper)))  # the background's std, robustly
+    ink = strength[strength > filters.otsu_threshold(strength)]
+    if ink.size == 0:
+        return _none("the image is blank")
+    strongest = float(np.percentile(ink, 90)) - paper
+    if strongest < opts.min_contrast:
+        return _none(f"the strongest marks reach {strongest:.3f}, below min_contrast")
+    level = paper + max(0.5 * strongest, opts.min_snr * spread)
+    polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
+    mask = cut_ruled_lines(strength > level)
+    return InkImage(strength, mask, level, polarity, background, original, (grey.shape[0], grey.shape[1]))
+
+
+def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions) -> float | None:
+    """The median ink strength of the pixels ``keep`` (h, w) over the paper; None if too faint or noisy."""
+    strength = ink.strength
+    # the paper away from the digit: its upper spread (84th - 50th percentile) is what noise adds to the ink
+    if keep.all():
+        low = high = float(np.median(strength))
+    else:
+        low, high = np.percentile(strength[~filters.dilate(keep, 3.0)], [50.0, 84.0])
+    contrast = float(np.median(strength[keep]) - low)
+    if contrast < opts.min_contrast or contrast < opts.min_snr * (high - low):
+        return _none(f"ink too faint or noisy (contrast {contrast:.3f}, background noise {high - low:.3f})")
+    return contrast
+
+
+def soft_ink(strength: FloatImage, level: float, keep: Mask, within: Mask | None = None) -> FloatImage:
+    """Ink strength (h, w) around the pixels ``keep``, scaled so the threshold is 0.5; 0 elsewhere.
+
+    ``strength`` and ``level`` are those of an :class:`InkImage` (or a crop
+    of its strength). The grey edges within 2 pixels of ``keep`` place its
+    outline to a fraction of a pixel for :func:`to_mnist`; ``within`` (h, w),
+    if given, limits them (to leave out a neighbouring digit's ink).
+    """
+    near = filters.dilate(keep, 2.0) if within is None else filters.dilate(keep, 2.0) & within
+    return np.where(near, np.clip(strength / (2.0 * level), 0.0, 1.0), 0.0).astype(np.float32)
+
+
+def _none(reason: str) -> None:
+    log.debug("no digit found: %s", reason)
+    return None

@@ -1,0 +1,351 @@
+"""Cutting a picture of several digits into single digits, in reading order.
+
+The ink is found as for one digit (:func:`digits.imaging.ink.find_ink`: the
+same polarity, background and threshold decisions) and every digit found
+goes through :func:`digits.imaging.normalize.to_mnist`. In between:
+
+1. marks: connected components of the ink; frames, page edges and specks
+   dropped;
+2. broken strokes merged: marks whose horizontal extents overlap strongly
+   and that are vertically close, relative to their height (a 5 whose flag
+   is detached, a 4 in two pieces); a thin mark below another (an
+   underline) is not merged into it;
+3. lines: marks clustered by vertical overlap, tallest first, so a comma
+   joins the line of its digits; lines top to bottom, marks left to right;
+4. non-digits dropped by size relative to their line's height: dots,
+   commas, dashes, underlines, stray marks, and lines made only of them;
+5. touching digits: a mark wide for its height is offered cut into 2..k
+   pieces at the deepest valleys of its vertical projection.
+
+Whether to cut a wide mark, and whether a tall odd mark (a currency sign) is
+a digit at all, takes a classifier: that is decided in
+:class:`digits.recognizer.Recognizer`, which scores every alternative.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from digits.imaging import filters
+from digits.imaging.components import is_frame
+from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
+from digits.imaging.io import ImageSource
+from digits.imaging.normalize import NormalizeOptions, to_mnist
+
+Mask = npt.NDArray[np.bool_]
+Box = tuple[int, int, int, int]  # (top, left, bottom, right) in working pixels, bottom and right exclusive
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    """Settings of :func:`segment_digits`; fractions are of a line's (or mark's) height.
+
+    Attributes
+    ----------
+    normalize : NormalizeOptions
+        Decoding and thresholding (shared with :func:`normalize_digit`); pictures
+        of several digits are analysed up to 2048 pixels wide.
+    speck : float
+        Marks whose longer side is under this fraction of the digits' height are specks.
+    merge_overlap : float
+        Marks merge when their horizontal extents overlap by this fraction of the narrower one ...
+    merge_gap : float
+        ... and the vertical gap between them is at most this fraction of the taller one ...
+    merge_height : float
+        ... and together they are at most this fraction of the digits' height.
+    min_height : float
+        Marks shorter than this fraction of their line's height are not digits (., - _).
+    min_line : float
+        Lines shorter than this fraction of the digits' height hold no digits (an underline).
+    split_aspect : float
+        Marks at least this wide (fraction of their height) are offered cut into pieces.
+    min_piece : float
+        Narrowest piece of a cut, fraction of the mark's height (a "1").
+    max_pieces : int
+        Most pieces one mark is cut into.
+    """
+
+    normalize: NormalizeOptions = field(default_factory=lambda: NormalizeOptions(max_side=2048))
+    speck: float = 0.1
+    merge_overlap: float = 0.5
+    merge_gap: float = 0.3
+    merge_height: float = 1.3
+    min_height: float = 0.5
+    min_line: float = 0.4
+    split_aspect: float = 1.0
+    min_piece: float = 0.15
+    max_pieces: int = 4
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One digit's worth of ink.
+
+    Attributes
+    ----------
+    image : ndarray of uint8, shape (28, 28)
+        The ink through :func:`to_mnist`: white on black, MNIST style.
+    box : (x, y, w, h)
+        Its bounding box in the input image's pixels.
+    """
+
+    image: npt.NDArray[np.uint8] = field(repr=False)
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mark that may be one digit, or several touching ones.
+
+    Attributes
+    ----------
+    whole : Piece
+        The mark read as one digit.
+    splits : tuple of tuple of Piece
+        Alternative readings as 2..k digits, left to right (empty unless the mark is wide).
+    line : int
+        Its line, 0 the top one.
+    """
+
+    whole: Piece
+    splits: tuple[tuple[Piece, ...], ...]
+    line: int
+
+
+def segment_digits(image: ImageSource, options: SegmentOptions | None = None) -> list[Candidate]:
+    """Find the digits in a picture of several, in reading order.
+
+    Parameters
+    ----------
+    image : path, bytes, file object, PIL image or ndarray
+        Anything :func:`digits.imaging.io.load_image` reads, of either polarity.
+    options : SegmentOptions, optional
+
+    Returns
+    -------
+    list of Candidate
+        Line by line, left to right; empty when there is no ink, or it is too
+        faint or noisy to be writing.
+
+    Raises
+    ------
+    ImageDecodeError, ImageTooLargeError
+        From decoding (see :func:`digits.imaging.io.read_image`).
+    """
+    opts = options or SegmentOptions()
+    ink = find_ink(image, opts.normalize)
+    if ink is None:
+        return []
+    labels, marks = _marks(ink.mask, opts)
+    if not marks:
+        return []
+    height = _digit_height(marks)
+    lines = _lines(_merge(marks, height, opts), height, opts)
+    used = [label for line in lines for mark in line for label in mark.labels]
+    if not used or ink_contrast(ink, np.isin(labels, used), opts.normalize) is None:
+        return []
+    return [_candidate(ink, labels, mark, number, opts) for number, line in enumerate(lines) for mark in line]
+
+
+# ---------------------------------------------------------------- marks, merging and lines
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """Connected components taken together: their labels and bounding box (working pixels)."""
+
+    labels: tuple[int, ...]
+    box: Box
+
+    @property
+    def height(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def width(self) -> int:
+        return self.box[3] - self.box[1]
+
+    def __or__(self, other: _Mark) -> _Mark:
+        a, b = self.box, other.box
+        return _Mark(self.labels + other.labels, (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
+
+
+def _digit_height(marks: list[_Mark]) -> float:
+    """The height of a typical digit: the median of the marks at least half as tall as the tallest."""
+    heights = np.array([m.height for m in marks], dtype=float)
+    return float(np.median(heights[heights >= 0.5 * heights.max()]))
+
+
+def _marks(mask: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[np.int32], list[_Mark]]:
+    """The label image of ``mask`` (h, w) and the marks that may belong to digits.
+
+    A frame found by :func:`is_frame` is dropped when it is a horizontal
+    line or over 1.5 digit heights; otherwise it is a digit touching the edge
+    of a tightly cropped image. Specks are dropped.
+    """
+    labels, components = filters.connected_components(mask)
+    frames = {c.label for c in components if is_frame(c, labels, components)}
+    marks = [_Mark((c.label,), c.bbox) for c in components]
+    if not marks:
+        return labels, []
+    height = _digit_height([m for m in marks if m.labels[0] not in frames] or marks)
+    kept = []
+    for m in marks:
+        line_like = m.height * 8 <= m.width or max(m.height, m.width) > 1.5 * height
+        if (m.labels[0] in frames and line_like) or max(m.height, m.width) < opts.speck * height:
+            continue
+        kept.append(m)
+    return labels, kept
+
+
+def _merge(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[_Mark]:
+    """Marks joined while two of them belong together (:func:`_together`), until none do."""
+    marks = sorted(marks, key=lambda m: m.box[1])
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(marks)):
+            j = i + 1
+            while i < len(marks) and j < len(marks):
+                if _together(marks[i], marks[j], height, opts):
+                    marks[i] = marks[i] | marks.pop(j)
+                    changed, j = True, i + 1
+                else:
+                    j += 1
+    return marks
+
+
+def _together(a: _Mark, b: _Mark, height: float, opts: SegmentOptions) -> bool:
+    """Whether two marks are pieces of one digit: one above the other, close, together a digit's height.
+
+    A thin mark wholly below a taller one (an underline) stays apart.
+    """
+    overlap = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    if overlap < opts.merge_overlap * min(a.width, b.width):
+        return False
+    gap = max(b.box[0] - a.box[2], a.box[0] - b.box[2], 0)
+    if gap > opts.merge_gap * max(a.height, b.height):
+        return False
+    if max(a.box[2], b.box[2]) - min(a.box[0], b.box[0]) > opts.merge_height * height:
+        return False
+    thin, tall = (a, b) if a.height <= b.height else (b, a)
+    underline = thin.height <= 0.25 * tall.height and thin.width >= 2 * thin.height
+    return not (underline and thin.box[0] >= tall.box[2] - 0.1 * tall.height)
+
+
+def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list[_Mark]]:
+    """Digit-sized marks grouped into lines by vertical overlap; top to bottom, left to right.
+
+    The tallest marks found the lines; a mark joins the line it overlaps
+    most if that covers half of the shorter of the two. Marks under
+    ``min_height`` of their line's height, and lines under ``min_line`` of the
+    digits' height, are dropped.
+    """
+    lines: list[tuple[list[_Mark], list[int]]] = []  # members, [top, bottom] of the tall ones
+    for mark in sorted(marks, key=lambda m: -m.height):
+        top, bottom = mark.box[0], mark.box[2]
+        overlaps = [min(bottom, span[1]) - max(top, span[0]) for _, span in lines]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        if best < 0 or overlaps[best] < 0.5 * min(mark.height, lines[best][1][1] - lines[best][1][0]):
+            lines.append(([mark], [top, bottom]))
+            continue
+        members, span = lines[best]
+        members.append(mark)
+        if mark.height >= 0.7 * members[0].height:
+            span[:] = [min(span[0], top), max(span[1], bottom)]
+    result = []
+    for members, _span in sorted(lines, key=lambda line: sum(line[1])):
+        tall = _digit_height(members)
+        if tall >= opts.min_line * height:
+            result.append(sorted((m for m in members if m.height >= opts.min_height * tall), key=lambda m: m.box[1]))
+    return result
+
+
+# ---------------------------------------------------------------- pieces and cuts
+
+
+def _candidate(ink: InkImage, labels: npt.NDArray[np.int32], mark: _Mark, line: int, opts: SegmentOptions) -> Candidate:
+    """A mark as one digit and, if it is wide, cut into 2..k digits at projection valleys."""
+    top, left, bottom, right = mark.box
+    region = (slice(max(top - 3, 0), bottom + 3), slice(max(left - 3, 0), right + 3))
+    origin = (region[0].start, region[1].start)
+    keep = np.isin(labels[region], mark.labels)
+    marks, strength = ink.mask[region], ink.strength[region]
+    whole = _piece(ink, strength, keep, marks, origin, opts)
+    splits = []
+    if mark.width >= opts.split_aspect * mark.height:
+        for cuts in _cuts(keep, opts):
+            edges = (0, *cuts, keep.shape[1])
+            pieces = [_clean(_columns(keep, a, b)) for a, b in itertools.pairwise(edges)]
+            if all(p.any() for p in pieces):
+                splits.append(tuple(_piece(ink, strength, p, marks, origin, opts) for p in pieces))
+    return Candidate(whole, tuple(splits), line)
+
+
+def _piece(
+    ink: InkImage,
+    strength: npt.NDArray[np.float32],
+    keep: Mask,
+    marks: Mask,
+    origin: tuple[int, int],
+    opts: SegmentOptions,
+) -> Piece:
+    """The ink ``keep`` of a region (h, w) at ``origin`` as an MNIST digit with its input box."""
+    soft = soft_ink(strength, ink.level, keep, within=~(marks & ~keep))
+    image = to_mnist(soft, stroke_range=opts.normalize.stroke_range)
+    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    oy, ox = origin
+    top, left, bottom, right = ink.to_input((oy + rows[0], ox + cols[0], oy + rows[-1] + 1, ox + cols[-1] + 1))
+    return Piece(image, (left, top, right - left, bottom - top))
+
+
+def _clean(piece: Mask) -> Mask:
+    """A cut piece (h, w) without the crumbs of its neighbours' strokes (under 5% of its ink)."""
+    labels, n = ndimage.label(piece, structure=np.ones((3, 3), bool))
+    if n <= 1:
+        return piece
+    areas = np.bincount(labels.ravel())[1:]
+    return np.isin(labels, 1 + np.flatnonzero(areas >= 0.05 * areas.sum()))
+
+
+def _columns(keep: Mask, start: int, stop: int) -> Mask:
+    """The pixels of ``keep`` (h, w) in columns ``start`` to ``stop`` (exclusive)."""
+    band = np.zeros_like(keep)
+    band[:, start:stop] = keep[:, start:stop]
+    return band
+
+
+def _cuts(keep: Mask, opts: SegmentOptions) -> list[tuple[int, ...]]:
+    """Columns at which to cut a wide mark (h, w) into 2..k pieces: tuples of ascending columns.
+
+    Valleys are local minima of the vertical projection (smoothed over 6% of
+    the height), at least ``min_piece`` heights from the ends and from each
+    other; the five deepest are combined into every cut into up to
+    ``max_pieces`` pieces no narrower on average than 0.3 heights. (Cuts
+    along the ink's slant found the right pieces less often on touching
+    MNIST pairs: 84% against 88%.)
+    """
+    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    height, first, last = rows[-1] - rows[0] + 1, cols[0], cols[-1] + 1
+    profile = ndimage.uniform_filter1d(keep.sum(axis=0).astype(float), max(1, round(0.06 * height)))
+    gap = max(1, round(opts.min_piece * height))
+    inner = range(first + gap, last - gap + 1)
+    valleys = [c for c in inner if profile[c] <= profile[c - 1] and profile[c] <= profile[c + 1]]
+    chosen: list[int] = []
+    for c in sorted(valleys, key=lambda c: (profile[c], c)):
+        if all(abs(c - o) >= gap for o in chosen):
+            chosen.append(c)
+        if len(chosen) == 5:
+            break
+    most = min(opts.max_pieces, max(2, int((last - first) / (0.3 * height))))
+    return [
+        cut
+        for k in range(2, most + 1)
+        for cut in itertools.combinations(sorted(chosen), k - 1)
+        if all(b - a >= gap for a, b in itertools.pairwise(cut))
+    ]

@@ -1,0 +1,260 @@
+"""From a picture to digits: a model, the one normalization and calibrated confidence.
+
+>>> from digits import Recognizer
+>>> recognizer = Recognizer()                    # the shipped model
+>>> recognizer.predict("seven.png").digit        # one digit per picture
+7
+>>> recognizer.read("cheque.jpg").text           # every digit, in reading order
+'1250'
+
+:meth:`Recognizer.predict` normalizes the picture with
+:func:`digits.imaging.normalize_digit`; :meth:`Recognizer.read` segments it
+with :func:`digits.imaging.segment.segment_digits`, then decides with the
+model whether a wide mark is one digit or several touching ones, and drops
+marks the model does not take for a digit. Both return frozen result objects
+with ``to_dict()`` for JSON.
+
+Confidence is the largest class probability, calibrated when the model
+folder's ``model.json`` records ``info.calibration.temperature``
+(``p ∝ exp(log p / T)``, see :func:`digits.evaluation.calibration.apply_temperature`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from digits.errors import InputError
+from digits.imaging.io import ImageSource
+from digits.imaging.normalize import normalize_digit
+from digits.imaging.segment import Candidate, Piece, SegmentOptions, segment_digits
+from digits.models.base import DigitModel
+from digits.models.pretrained import shipped_model_dir
+from digits.models.store import RUNTIMES, load_model
+
+N_CLASSES = 10
+
+LOG_ASPECT = (
+    (-0.118, 0.219), (-0.967, 0.486), (-0.079, 0.247), (-0.257, 0.228), (-0.257, 0.226),
+    (-0.079, 0.292), (-0.361, 0.235), (-0.289, 0.229), (-0.309, 0.235), (-0.426, 0.214),
+)  # fmt: skip
+"""Mean and std of log(width / height) of each digit's ink (pixels >= 128) in MNIST's first
+20,000 training images: a "1" is narrow (0.38), a "2" or "5" nearly square (0.92)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The answer for a picture of one digit.
+
+    Attributes
+    ----------
+    digit : int or None
+        None when no ink was found or the answer was rejected (below ``min_confidence``).
+    confidence : float
+        Probability of the most likely digit (calibrated if the model is); 0 without ink.
+    probabilities : tuple of 10 floats
+        Per digit 0-9; all zeros without ink.
+    rejected : bool
+        Whether a digit was found but its confidence was below ``min_confidence``.
+    image : ndarray of uint8, shape (28, 28), or None
+        What the model saw: the normalized digit.
+    """
+
+    digit: int | None
+    confidence: float
+    probabilities: tuple[float, ...]
+    rejected: bool
+    image: npt.NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"digit", "confidence", "probabilities"}`` for JSON (``digit`` None becomes null)."""
+        return {"digit": self.digit, "confidence": self.confidence, "probabilities": list(self.probabilities)}
+
+
+@dataclass(frozen=True)
+class ReadDigit:
+    """One digit of a :class:`Reading`.
+
+    Attributes
+    ----------
+    digit : int or None
+        None when rejected (below ``min_confidence``); it is then left out of the text.
+    confidence : float
+    box : (x, y, w, h)
+        Where it is, in the input image's pixels.
+    """
+
+    digit: int | None
+    confidence: float
+    box: tuple[int, int, int, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"digit", "confidence", "box": [x, y, w, h]}`` for JSON."""
+        return {"digit": self.digit, "confidence": self.confidence, "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every digit in a picture.
+
+    Attributes
+    ----------
+    text : str
+        The digits in reading order (lines top to bottom, left to right), rejected ones left out.
+    digits : list of ReadDigit
+        In the same order.
+    """
+
+    text: str
+    digits: list[ReadDigit]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"text", "digits": [...]}`` for JSON."""
+        return {"text": self.text, "digits": [d.to_dict() for d in self.digits]}
+
+
+class Recognizer:
+    """A model with its preprocessing and calibration: pictures in, digits out.
+
+    Parameters
+    ----------
+    model : None, path-like or DigitModel
+        None for the shipped model, a model folder written by ``digits
+        train``, or a fitted model.
+    min_confidence : float
+        Answers less confident than this (0-1) are rejected: ``digit`` None.
+    runtime : {'torch', 'onnx'}
+        How a model loaded from a folder predicts (see :func:`digits.models.load_model`).
+
+    Attributes
+    ----------
+    model : DigitModel
+    temperature : float or None
+        The calibration temperature from the model's ``info``, if any.
+    segment_options : SegmentOptions
+        Settings of the segmentation :meth:`read` uses.
+    """
+
+    def __init__(
+        self, model: str | os.PathLike[str] | DigitModel | None = None, *, min_confidence: float = 0.0,
+        runtime: str = "torch",
+    ) -> None:  # fmt: skip
+        if not 0.0 <= min_confidence <= 1.0:
+            raise InputError(f"min_confidence must be between 0 and 1, got {min_confidence!r}.")
+        if runtime not in RUNTIMES:
+            raise InputError(f"Unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}.")
+        if isinstance(model, DigitModel):
+            if runtime != "torch":
+                raise InputError("runtime applies to a model folder; pass the folder rather than a loaded model.")
+            model._check_fitted()
+            self.model = model
+        else:
+            self.model = load_model(shipped_model_dir() if model is None else model, runtime=runtime)
+        if not np.array_equal(self.model.classes_, np.arange(N_CLASSES)):
+            raise InputError(f"The model's classes are {self.model.classes_.tolist()}; a recognizer needs 0-9.")
+        self.min_confidence = float(min_confidence)
+        self.temperature = _temperature(getattr(self.model, "info_", {}))
+        self.segment_options = SegmentOptions()
+
+    def __repr__(self) -> str:
+        return f"Recognizer(model={self.model.name!r}, min_confidence={self.min_confidence})"
+
+    def predict(self, image: ImageSource) -> Prediction:
+        """Recognize the one digit in ``image`` (a path, bytes, PIL image or array).
+
+        Raises
+        ------
+        ImageDecodeError, ImageTooLargeError
+            When ``image`` cannot be read (see :func:`digits.imaging.io.read_image`).
+        """
+        found = normalize_digit(image)
+        if found is None:
+            return Prediction(None, 0.0, (0.0,) * N_CLASSES, False, None)
+        proba = self.probabilities(found.image[None])[0]
+        best = int(np.argmax(proba))
+        confidence = float(proba[best])
+        rejected = confidence < self.min_confidence
+        return Prediction(None if rejected else best, confidence, tuple(proba.tolist()), rejected, found.image)
+
+    def read(self, image: ImageSource) -> Reading:
+        """Read every digit in ``image``, in reading order.
+
+        Raises
+        ------
+        ImageDecodeError, ImageTooLargeError
+            When ``image`` cannot be read.
+        """
+        candidates = segment_digits(image, self.segment_options)
+        alternatives = [[(c.whole,), *c.splits] for c in candidates]
+        pieces = [piece for alts in alternatives for alt in alts for piece in alt]
+        if not pieces:
+            return Reading("", [])
+        proba = iter(self.probabilities(np.stack([p.image for p in pieces])))
+        digits: list[ReadDigit] = []
+        for candidate, alts in zip(candidates, alternatives, strict=True):
+            scored = [[(piece, next(proba)) for piece in alt] for alt in alts]
+            digits += self._read_candidate(candidate, scored)
+        return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
+
+    def probabilities(self, images: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Calibrated class probabilities (n, 10) of MNIST-style images (n, 28, 28)."""
+        proba = self.model.predict_proba(images)
+        return proba if self.temperature is None else _apply_temperature(proba, self.temperature)
+
+    def _read_candidate(
+        self, candidate: Candidate, scored: list[list[tuple[Piece, npt.NDArray[np.float64]]]]
+    ) -> list[ReadDigit]:
+        """The digits of one mark: its best-scoring reading (:func:`reading_score`)."""
+        best = max(scored, key=reading_score)
+        result = []
+        for piece, proba in best:
+            digit = int(np.argmax(proba))
+            confidence = float(proba[digit])
+            result.append(ReadDigit(None if confidence < self.min_confidence else digit, confidence, piece.box))
+        return result
+
+
+def reading_score(alternative: list[tuple[Piece, npt.NDArray[np.float64]]]) -> float:
+    """How likely a mark reads as these pieces: sum of log confidence and log shape prior per piece.
+
+    Each piece adds the log-probability of its best digit, plus the log
+    density of its aspect ratio under that digit's MNIST distribution
+    (:data:`LOG_ASPECT`), minus a fixed cost per piece that keeps a digit
+    from being explained as several fragments.
+    """
+    score = 0.0
+    for piece, proba in alternative:
+        digit = int(np.argmax(proba))
+        mean, std = LOG_ASPECT[digit]
+        log_aspect = np.log(max(piece.box[2], 1) / max(piece.box[3], 1))
+        score += float(np.log(max(proba[digit], 1e-12))) + ASPECT_WEIGHT * (
+            -0.5 * ((log_aspect - mean) / std) ** 2 - np.log(std)
+        )
+        score -= PIECE_COST
+    return score
+
+
+ASPECT_WEIGHT = 0.5
+PIECE_COST = 1.0
+
+
+def _temperature(info: dict[str, Any]) -> float | None:
+    """``info["calibration"]["temperature"]`` of a model card, checked; None when absent."""
+    calibration = info.get("calibration") if isinstance(info, dict) else None
+    if not isinstance(calibration, dict) or calibration.get("temperature") is None:
+        return None
+    value = calibration["temperature"]
+    if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        raise InputError(f"The model's calibration temperature must be a positive number, got {value!r}.")
+    return float(value)
+
+
+def _apply_temperature(proba: npt.NDArray[np.float64], temperature: float) -> npt.NDArray[np.float64]:
+    """Temperature scaling, imported when needed (the evaluation package draws figures with matplotlib)."""
+    from digits.evaluation.calibration import apply_temperature
+
+    return apply_temperature(proba, temperature, kind="proba")
