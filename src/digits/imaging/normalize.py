@@ -296,7 +296,8 @@ def _restroke(binary: Mask, width: float, target: float) -> Mask:
         return _crop(filters.dilate(binary, delta))
     peeled = filters.skeletonize(binary, iterations=round(-delta))  # thick strokes and blobs lose -delta layers
     tube = filters.dilate(filters.skeletonize(binary), (current + 2.0 * delta - 1.0) / 2.0) & binary  # thin parts
-    return _crop(peeled | tube)
+    thinned = peeled | tube
+    return _crop(thinned if thinned.any() else binary)  # a solid blob peels away entirely: keep it as it is
 
 
 def _fit_and_place(binary: Mask) -> FloatImage:

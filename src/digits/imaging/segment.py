@@ -77,7 +77,7 @@ class SegmentOptions:
     merge_height: float = 1.3
     min_height: float = 0.5
     min_line: float = 0.4
-    split_aspect: float = 1.0
+    split_aspect: float = 0.8
     min_piece: float = 0.15
     max_pieces: int = 4
 
@@ -94,7 +94,7 @@ class Piece:
         Its bounding box in the input image's pixels.
     """
 
-    image: npt.NDArray[np.uint8] = field(repr=False)
+    image: npt.NDArray[np.uint8] = field(repr=False, compare=False)
     box: tuple[int, int, int, int]
 
 

