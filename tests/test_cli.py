@@ -219,3 +219,19 @@ def test_train_resumes_after_a_kill(mnist_dir, tmp_path):
     history = json.loads((out / "model.json").read_text())["history"]
     assert len(history["val_accuracy"]) == 3  # the epochs before the kill are kept, not retrained
     assert not checkpoint.exists()
+
+
+@pytest.mark.mnist
+def test_shipped_model_keeps_its_recorded_test_accuracy(capsys, mnist_dir):
+    """The model inside the package, on the full 10k test set: it must not silently regress."""
+    from digits.models.pretrained import shipped_model_dir
+
+    card = json.loads((shipped_model_dir() / "model.json").read_text())
+    recorded = card["info"]["metrics"]["test"]
+    assert recorded["n"] == 10_000 and not card["info"]["data"]["quick"]
+    code, out, _ = run(capsys, "evaluate", "--json", "--no-progress")  # no folder: the shipped model
+    assert code == 0
+    result = json.loads(out)
+    assert result["model"] == "fast-cnn" and result["n"] == 10_000
+    assert result["accuracy"] == pytest.approx(recorded["accuracy"], abs=2e-4)
+    assert result["accuracy"] >= 0.997

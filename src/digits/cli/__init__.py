@@ -16,7 +16,7 @@ from digits.cli import commands, recognize
 from digits.errors import DigitsError
 from digits.models.pretrained import SHIPPED_MODEL
 
-DEFAULT_MODEL = "numpy-mlp"
+DEFAULT_MODEL = "fast-cnn"
 
 
 def build_parser() -> argparse.ArgumentParser:
