@@ -203,7 +203,15 @@ def test_train_resumes_after_a_kill(mnist_dir, tmp_path):
     import time
 
     out = tmp_path / "cnn"
-    cmd = [str(Path(sys.executable).with_name("digits")), "train", "cnn-s2", "--quick", "--out", str(out), "--no-progress"]
+    cmd = [
+        str(Path(sys.executable).with_name("digits")),
+        "train",
+        "cnn-s2",
+        "--quick",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     cmd += ["--param", "epochs=3", "--param", "threads=1", "--data-dir", str(mnist_dir)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     checkpoint = tmp_path / "cnn.checkpoint"

@@ -7,13 +7,13 @@ import os
 
 import numpy as np
 import pytest
-from fast_params import FAST_PARAMS
 
 from digits.cli import main
 from digits.data import load_mnist
 from digits.errors import ModelFileError
 from digits.models import create_model, list_models, load_model
 from digits.models.torch_model import TorchModel
+from fast_params import FAST_PARAMS
 
 TORCH_MODELS = [name for name in list_models() if FAST_PARAMS.get(name, {}).get("threads") == 1]
 

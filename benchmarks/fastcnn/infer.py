@@ -6,13 +6,21 @@ single-image latency.
 
     .venv/bin/python benchmarks/fastcnn/infer.py --arch c16-p-c32-c32-p-c64-g [--weights w.pt] [--threads 2]
 """
-import argparse, copy, json, os, sys, time
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np
 import torch
 from torch.fx.experimental.optimization import fuse
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from search import build  # noqa: E402
+from search import build
 
 
 @torch.inference_mode()
@@ -27,10 +35,15 @@ def bench(f, xb, x1, reps=10):
         f(x1)
     lat = []
     for _ in range(300):
-        t = time.perf_counter(); f(x1); lat.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        f(x1)
+        lat.append(time.perf_counter() - t)
     lat = np.array(lat) * 1e3
-    return {"img_s": round(thr), "lat_ms_med": round(float(np.median(lat)), 3),
-            "lat_ms_p90": round(float(np.percentile(lat, 90)), 3)}
+    return {
+        "img_s": round(thr),
+        "lat_ms_med": round(float(np.median(lat)), 3),
+        "lat_ms_p90": round(float(np.percentile(lat, 90)), 3),
+    }
 
 
 def main():
@@ -56,7 +69,9 @@ def main():
         def g(x):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 return f(x)
+
         return g
+
     cl = lambda t: t.contiguous(memory_format=torch.channels_last)  # noqa: E731
     variants = {
         "eager": (m, xb, x1),

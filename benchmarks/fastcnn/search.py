@@ -35,7 +35,7 @@ import numpy as np
 # On a shared 2-core box, spinning OpenMP workers are disastrous under contention
 # (measured 2x slower steps); let idle workers sleep unless the caller says otherwise.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import torch  # noqa: E402
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -60,8 +60,7 @@ def build(arch: str, act: str = "relu") -> nn.Sequential:
             layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 10)]
         elif kind == "f":
             n = int(rest)
-            layers += [nn.Flatten(), nn.Linear(c * hw * hw, n, bias=False), nn.BatchNorm1d(n), Act(),
-                       nn.Linear(n, 10)]
+            layers += [nn.Flatten(), nn.Linear(c * hw * hw, n, bias=False), nn.BatchNorm1d(n), Act(), nn.Linear(n, 10)]
         else:
             raise ValueError(f"bad token {tok!r}")
     return nn.Sequential(*layers)
@@ -87,8 +86,7 @@ def macs(model: nn.Module) -> int:
     return total
 
 
-def augment(x: torch.Tensor, g: torch.Generator, rot: float, scale: float, shift: float,
-            shear: float) -> torch.Tensor:
+def augment(x: torch.Tensor, g: torch.Generator, rot: float, scale: float, shift: float, shear: float) -> torch.Tensor:
     """Random affine per image, done for the whole batch with affine_grid/grid_sample.
 
     rot, shear in degrees; scale = max relative zoom (0.1 -> 0.9..1.1);
@@ -123,17 +121,17 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cl: bool, bs: i
     model.eval()
     correct = 0
     for i in range(0, len(x), bs):
-        xb = (x[i:i + bs] - MEAN) / STD
+        xb = (x[i : i + bs] - MEAN) / STD
         if cl:
             xb = xb.contiguous(memory_format=torch.channels_last)
-        correct += (model(xb).argmax(1) == y[i:i + bs]).sum().item()
+        correct += (model(xb).argmax(1) == y[i : i + bs]).sum().item()
     return correct / len(x)
 
 
 @torch.inference_mode()
 def bench_infer(model: nn.Module, x: torch.Tensor, cl: bool) -> dict:
     model.eval()
-    xb = ((x[:1000] - MEAN) / STD)
+    xb = (x[:1000] - MEAN) / STD
     x1 = xb[:1].clone()
     if cl:
         xb = xb.contiguous(memory_format=torch.channels_last)
@@ -152,8 +150,11 @@ def bench_infer(model: nn.Module, x: torch.Tensor, cl: bool) -> dict:
         model(x1)
         lat.append(time.perf_counter() - t)
     lat_ms = np.array(lat) * 1e3
-    return {"throughput_img_s": round(thr), "latency_ms_median": round(float(np.median(lat_ms)), 3),
-            "latency_ms_p99": round(float(np.percentile(lat_ms, 99)), 3)}
+    return {
+        "throughput_img_s": round(thr),
+        "latency_ms_median": round(float(np.median(lat_ms)), 3),
+        "latency_ms_p99": round(float(np.percentile(lat_ms, 99)), 3),
+    }
 
 
 def main(argv=None) -> int:
@@ -172,16 +173,18 @@ def main(argv=None) -> int:
     ap.add_argument("--shift", type=float, default=2.0)
     ap.add_argument("--shear", type=float, default=10.0)
     ap.add_argument("--no-aug", action="store_true")
-    ap.add_argument("--aug-off-last", type=float, default=0.0,
-                    help="train the last this-many epochs without augmentation")
+    ap.add_argument(
+        "--aug-off-last", type=float, default=0.0, help="train the last this-many epochs without augmentation"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--bf16", action="store_true", help="CPU autocast bfloat16 for training")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--eval-every", type=int, default=1, help="0 = only at the end")
-    ap.add_argument("--epoch-time-only", type=int, default=0,
-                    help="time this many steps, print projected s/epoch and exit")
+    ap.add_argument(
+        "--epoch-time-only", type=int, default=0, help="time this many steps, print projected s/epoch and exit"
+    )
     ap.add_argument("--bench-infer", action="store_true")
     ap.add_argument("--save", default="")
     ap.add_argument("--json", default="", help="append a result line to this file")
@@ -191,6 +194,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     from digits.data import load_mnist
+
     s = load_mnist(a.data, download=False)
     xtr, ytr = to_tensor(s.train.images), torch.from_numpy(s.train.labels.astype(np.int64))
     xva, yva = to_tensor(s.val.images), torch.from_numpy(s.val.labels.astype(np.int64))
@@ -198,8 +202,7 @@ def main(argv=None) -> int:
 
     model = build(a.arch, a.act)
     nparams = sum(p.numel() for p in model.parameters())
-    print(f"arch={a.arch} params={nparams} fwd_MACs={macs(model) / 1e6:.2f}M "
-          f"load={os.getloadavg()[0]:.2f}", flush=True)
+    print(f"arch={a.arch} params={nparams} fwd_MACs={macs(model) / 1e6:.2f}M load={os.getloadavg()[0]:.2f}", flush=True)
     if a.channels_last:
         model = model.to(memory_format=torch.channels_last)
     if a.bench_infer:
@@ -208,7 +211,7 @@ def main(argv=None) -> int:
 
     n = len(xtr)
     steps_per_epoch = n // a.bs  # drop last partial batch
-    total_steps = max(1, int(round(a.epochs * steps_per_epoch)))
+    total_steps = max(1, round(a.epochs * steps_per_epoch))
     decay, no_decay = [], []
     for p in model.parameters():
         (decay if p.ndim > 1 else no_decay).append(p)
@@ -217,17 +220,23 @@ def main(argv=None) -> int:
         opt = torch.optim.SGD(groups, lr=a.lr, momentum=0.9, nesterov=True)
     else:
         opt = torch.optim.AdamW(groups, lr=a.lr, betas=(0.9, 0.99))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total_steps,
-                                                pct_start=a.pct_start, div_factor=10,
-                                                final_div_factor=100,
-                                                cycle_momentum=(a.opt == "sgd"),
-                                                base_momentum=0.85, max_momentum=0.95)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt,
+        max_lr=a.lr,
+        total_steps=total_steps,
+        pct_start=a.pct_start,
+        div_factor=10,
+        final_div_factor=100,
+        cycle_momentum=(a.opt == "sgd"),
+        base_momentum=0.85,
+        max_momentum=0.95,
+    )
     crit = nn.CrossEntropyLoss(label_smoothing=a.ls)
     g = torch.Generator().manual_seed(a.seed)
     step_fn = model
     if a.compile:
         step_fn = torch.compile(model)
-    aug_off_step = total_steps - int(round(a.aug_off_last * steps_per_epoch))
+    aug_off_step = total_steps - round(a.aug_off_last * steps_per_epoch)
 
     train_time, cpu_time, eval_time, step, epoch = 0.0, 0.0, 0.0, 0, 0
     history = []
@@ -240,7 +249,7 @@ def main(argv=None) -> int:
         for i in range(steps_per_epoch):
             if step >= total_steps:
                 break
-            idx = perm[i * a.bs:(i + 1) * a.bs]
+            idx = perm[i * a.bs : (i + 1) * a.bs]
             xb = xtr[idx]
             if not a.no_aug and step < aug_off_step:
                 xb = augment(xb, g, a.rot, a.scale, a.shift, a.shear)
@@ -260,9 +269,11 @@ def main(argv=None) -> int:
             if a.epoch_time_only and step == 5 + a.epoch_time_only:
                 dt = (time.perf_counter() - tw) / a.epoch_time_only
                 dc = (time.process_time() - cw) / a.epoch_time_only
-                print(f"s/step={dt:.4f} projected s/epoch={dt * steps_per_epoch:.2f} "
-                      f"cpu_s/epoch={dc * steps_per_epoch:.2f} "
-                      f"load={os.getloadavg()[0]:.2f}")
+                print(
+                    f"s/step={dt:.4f} projected s/epoch={dt * steps_per_epoch:.2f} "
+                    f"cpu_s/epoch={dc * steps_per_epoch:.2f} "
+                    f"load={os.getloadavg()[0]:.2f}"
+                )
                 return 0
             if i % 20 == 0:
                 loss_sum = loss.item()
@@ -275,18 +286,37 @@ def main(argv=None) -> int:
             va = evaluate(model, xva, yva, a.channels_last)
             eval_time += time.perf_counter() - te
             history.append((epoch, va))
-            print(f"epoch {epoch} step {step}/{total_steps} loss~{loss_sum:.3f} val={va:.4f} "
-                  f"epoch_s={dt:.1f} train_s={train_time:.1f} cpu_s={cpu_time:.1f} load={os.getloadavg()[0]:.2f}",
-                  flush=True)
+            print(
+                f"epoch {epoch} step {step}/{total_steps} loss~{loss_sum:.3f} val={va:.4f} "
+                f"epoch_s={dt:.1f} train_s={train_time:.1f} cpu_s={cpu_time:.1f} load={os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
     val = history[-1][1]
     test = evaluate(model, xte, yte, a.channels_last)
-    res = {"arch": a.arch, "act": a.act, "params": nparams, "epochs": a.epochs, "bs": a.bs,
-           "opt": a.opt, "lr": a.lr, "wd": a.wd, "ls": a.ls, "aug": not a.no_aug,
-           "aug_params": [a.rot, a.scale, a.shift, a.shear], "aug_off_last": a.aug_off_last,
-           "seed": a.seed, "cl": a.channels_last, "bf16": a.bf16, "val": val, "test": test,
-           "train_s": round(train_time, 1), "cpu_s": round(cpu_time, 1),
-           "load_end": round(os.getloadavg()[0], 2), "s_per_epoch": round(train_time / a.epochs, 2),
-           "eval_s": round(eval_time, 1)}
+    res = {
+        "arch": a.arch,
+        "act": a.act,
+        "params": nparams,
+        "epochs": a.epochs,
+        "bs": a.bs,
+        "opt": a.opt,
+        "lr": a.lr,
+        "wd": a.wd,
+        "ls": a.ls,
+        "aug": not a.no_aug,
+        "aug_params": [a.rot, a.scale, a.shift, a.shear],
+        "aug_off_last": a.aug_off_last,
+        "seed": a.seed,
+        "cl": a.channels_last,
+        "bf16": a.bf16,
+        "val": val,
+        "test": test,
+        "train_s": round(train_time, 1),
+        "cpu_s": round(cpu_time, 1),
+        "load_end": round(os.getloadavg()[0], 2),
+        "s_per_epoch": round(train_time / a.epochs, 2),
+        "eval_s": round(eval_time, 1),
+    }
     print("RESULT " + json.dumps(res), flush=True)
     if a.json:
         with open(a.json, "a") as f:

@@ -146,16 +146,16 @@ def read_metrics(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """
     path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
-        raise DigitsError(f"{run_dir} has no {METRICS_FILE}; pass folders written by `digits train` or `digits evaluate --out`.")
+        raise DigitsError(
+            f"{run_dir} has no {METRICS_FILE}; pass folders written by `digits train` or `digits evaluate --out`."
+        )
     try:
         return json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DigitsError(f"{path} cannot be read as JSON ({exc}).") from exc
 
 
-def _check_label_count(
-    images: npt.ArrayLike, labels: npt.ArrayLike
-) -> tuple[npt.ArrayLike, npt.NDArray[np.int64]]:
+def _check_label_count(images: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[npt.ArrayLike, npt.NDArray[np.int64]]:
     """Validate the labels against the image count before any time is spent predicting."""
     X = np.asarray(images)
     return X, check_labels(labels, X.shape[0] if X.ndim else 0)
@@ -256,9 +256,7 @@ def write_report(
         evaluation.proba if proba is None else proba,
     )
     if len(y) != evaluation.n:
-        raise InputError(
-            f"The evaluation covers {evaluation.n} images but {len(y)} labels were given."
-        )
+        raise InputError(f"The evaluation covers {evaluation.n} images but {len(y)} labels were given.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / METRICS_FILE, evaluation.to_dict())

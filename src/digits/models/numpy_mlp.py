@@ -181,9 +181,9 @@ class NumpyMLP(DigitModel):
         best_state, self.best_epoch_ = self.net_.state(), self.epochs  # no val: the last epoch
         for epoch in range(1, self.epochs + 1):
             opt.lr = exponential_decay(self.learning_rate, self.lr_decay, epoch - 1)
-            metrics = dict(zip(("loss", "accuracy"), self._train_epoch(opt, images, labels, rng)))
+            metrics = dict(zip(("loss", "accuracy"), self._train_epoch(opt, images, labels, rng), strict=False))
             if val is not None:
-                metrics.update(zip(("val_loss", "val_accuracy"), self._evaluate(*val)))
+                metrics.update(zip(("val_loss", "val_accuracy"), self._evaluate(*val), strict=False))
             self._log_epoch(epoch, self.epochs, **metrics)
             if val is None:
                 continue

@@ -40,7 +40,7 @@ class SGD(Optimizer):
         self.velocity: list[Array] = [np.zeros_like(p.value) for p in parameters]
 
     def step(self) -> None:
-        for p, v in zip(self.parameters, self.velocity):
+        for p, v in zip(self.parameters, self.velocity, strict=False):
             v *= self.momentum
             v -= self.lr * p.grad
             p.value += v
@@ -72,7 +72,7 @@ class Adam(Optimizer):
         self.t += 1
         # both bias corrections folded into one scalar step size
         step_size = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        for p, m, v, tmp in zip(self.parameters, self.m, self.v, self.scratch):
+        for p, m, v, tmp in zip(self.parameters, self.m, self.v, self.scratch, strict=False):
             g = p.grad
             # m += (1 - beta1) * (g - m), written with out= to allocate nothing
             np.subtract(g, m, out=tmp)

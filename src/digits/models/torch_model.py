@@ -347,7 +347,7 @@ class TorchModel(DigitModel):
             net = copy.deepcopy(self.net_).eval()
             try:
                 net = fuse(net)
-            except Exception:  # noqa: BLE001 - tracing limits are not errors of the model
+            except Exception:
                 pass
             self.inference_net_ = net.to(memory_format=torch.channels_last)
         return self.inference_net_
