@@ -11,10 +11,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digits.errors import DigitsError
 from digits.models.pretrained import SHIPPED_MODEL
+
+if TYPE_CHECKING:
+    from digits.recognizer import Recognizer
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -50,7 +53,8 @@ def cmd_read(args: argparse.Namespace) -> int:
     return _each(args.images, show)
 
 
-def _recognizer(args: argparse.Namespace) -> Any:
+def _recognizer(args: argparse.Namespace) -> Recognizer:
+    """The recognizer the flags ask for; imported here so other commands start without it."""
     from digits.recognizer import Recognizer
 
     model = None if args.model == SHIPPED_MODEL else Path(args.model)

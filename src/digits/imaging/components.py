@@ -23,15 +23,18 @@ Mask = npt.NDArray[np.bool_]
 Labels = npt.NDArray[np.int32]
 
 
-def cut_ruled_lines(mask: Mask) -> Mask:
+def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     """Remove ruled lines from the ink (h, w), mending strokes that cross them.
 
     A straight horizontal run longer than 40% of the image's width is a ruled
     line when it sticks out on both sides of the other ink it touches by more
     than 10% of that ink's width: a digit's own bar ends where its other
-    strokes begin, a ruled line runs on past them. Where ink lies above and
-    below a removed line, the line's pixels are put back. Vertical lines are
-    left alone (a "1" is one); lines tilted by over a pixel are not found.
+    strokes begin, a ruled line runs on past them. With ``relative``, a run
+    at least that many times as long as the tallest mark it touches is a
+    ruled line too (one crossing a whole row of digits does not stick out of
+    the row). Where ink lies above and below a removed line, the line's
+    pixels are put back. Vertical lines are left alone (a "1" is one); lines
+    tilted by over a pixel are not found.
     """
     lines = filters.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
     if not lines.any():
@@ -40,12 +43,19 @@ def cut_ruled_lines(mask: Mask) -> Mask:
     owners, _ = ndimage.label(mask, structure=eight)
     pieces, _ = ndimage.label(lines, structure=eight)
     rest, ruled = mask & ~lines, np.zeros_like(lines)
+    if relative is not None:
+        marks, _ = ndimage.label(rest, structure=eight)
+        heights = [0] + [s[0].stop - s[0].start for s in ndimage.find_objects(marks)]
     for i, piece in enumerate(ndimage.find_objects(pieces), start=1):
         here = pieces == i
         columns = np.flatnonzero((rest & np.isin(owners, np.unique(owners[here]))).any(axis=0))
         if columns.size:
             margin = 0.1 * (columns[-1] - columns[0] + 1)
-            if piece[1].start >= columns[0] - margin or piece[1].stop - 1 <= columns[-1] + margin:
+            inside = piece[1].start >= columns[0] - margin or piece[1].stop - 1 <= columns[-1] + margin
+            if inside and relative is not None:
+                touching = np.unique(marks[ndimage.binary_dilation(here, eight) & rest])
+                inside = piece[1].stop - piece[1].start < relative * max((heights[t] for t in touching), default=0)
+            if inside:
                 continue
         ruled |= here
     if not ruled.any():

@@ -44,6 +44,8 @@ class InkImage:
         Pixels stronger than ``level``, ruled lines cut out.
     level : float
         The threshold separating ink from paper.
+    paper : float
+        The paper's ink strength (the median).
     polarity, background
         As in :class:`NormalizedDigit`.
     original : (int, int)
@@ -55,6 +57,7 @@ class InkImage:
     strength: FloatImage = field(repr=False)
     mask: Mask = field(repr=False)
     level: float
+    paper: float
     polarity: Literal["dark-on-light", "light-on-dark"]
     background: Literal["uniform", "uneven"]
     original: tuple[int, int]
@@ -137,7 +140,7 @@ def find_ink(image: ImageSource, opts: NormalizeOptions) -> InkImage | None:
     level = paper + max(0.5 * strongest, opts.min_snr * spread)
     polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
     mask = cut_ruled_lines(strength > level)
-    return InkImage(strength, mask, level, polarity, background, original, (grey.shape[0], grey.shape[1]))
+    return InkImage(strength, mask, level, paper, polarity, background, original, (grey.shape[0], grey.shape[1]))
 
 
 def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions) -> float | None:

@@ -1,0 +1,170 @@
+"""The Recognizer: any kind of image in, the same answer out; blank pictures, rejection, calibration."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import digits
+from digits.errors import InputError, ModelFileError
+from digits.imaging import ImageDecodeError
+from digits.models import load_model
+from digits.recognizer import Prediction, Reading, Recognizer
+from small_model import mnist_test, paste_digits, small_model_dir
+
+pytestmark = pytest.mark.mnist
+
+
+@pytest.fixture(scope="session")
+def model_dir(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return small_model_dir(mnist_dir, tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def recognizer(model_dir: Path) -> Recognizer:
+    return Recognizer(model_dir)
+
+
+@pytest.fixture(scope="module")
+def seven(mnist_dir: Path) -> np.ndarray:
+    """MNIST test digit 0 (a 7), enlarged and drawn dark on white like a scan."""
+    images, labels = mnist_test(mnist_dir)
+    assert labels[0] == 7
+    return 255 - np.kron(images[0], np.ones((4, 4), dtype=np.uint8))
+
+
+def as_png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_path_bytes_a_pil_image_and_an_array_give_the_same_answer(recognizer, seven, tmp_path):
+    path = tmp_path / "seven.png"
+    path.write_bytes(as_png(seven))
+    answers = [recognizer.predict(source) for source in (path, str(path), as_png(seven), Image.fromarray(seven), seven)]
+    assert all(answer == answers[0] for answer in answers)
+    first = answers[0]
+    assert first.digit == 7 and not first.rejected
+    assert first.confidence == max(first.probabilities) and sum(first.probabilities) == pytest.approx(1.0)
+    assert len(first.probabilities) == 10
+    assert first.image is not None and first.image.shape == (28, 28) and first.image.dtype == np.uint8
+    readings = [recognizer.read(source) for source in (path, as_png(seven), Image.fromarray(seven), seven)]
+    assert all(reading == readings[0] for reading in readings) and readings[0].text == "7"
+
+
+def test_a_blank_picture_gives_no_digit_never_a_guess(recognizer):
+    for blank in (
+        np.full((100, 100), 255, np.uint8),
+        np.zeros((28, 28), np.uint8),
+        np.full((50, 80, 3), 200, np.uint8),
+    ):
+        prediction = recognizer.predict(blank)
+        assert prediction == Prediction(None, 0.0, (0.0,) * 10, False)
+        assert prediction.image is None
+        assert recognizer.read(blank) == Reading("", [])
+
+
+def test_min_confidence_rejects_doubtful_answers(model_dir, seven, mnist_dir):
+    strict = Recognizer(model_dir, min_confidence=1.0)
+    prediction = strict.predict(seven)
+    assert prediction.rejected and prediction.digit is None
+    assert prediction.confidence > 0.5 and int(np.argmax(prediction.probabilities)) == 7
+    images, _ = mnist_test(mnist_dir)
+    reading = strict.read(paste_digits(list(images[:3]), [8, 8])[0])
+    assert reading.text == "" and len(reading.digits) == 3
+    assert all(d.digit is None and d.confidence < 1.0 for d in reading.digits)
+    assert Recognizer(model_dir, min_confidence=0.0).predict(seven).digit == 7
+    with pytest.raises(InputError, match="between 0 and 1"):
+        Recognizer(model_dir, min_confidence=1.5)
+
+
+def test_pasted_mnist_test_digits_are_read_in_order(recognizer, mnist_dir):
+    """20 MNIST test digits in four strings of five: per-digit accuracy (measured 100% with this model)."""
+    images, labels = mnist_test(mnist_dir)
+    rng = np.random.default_rng(1)
+    right = total = 0
+    for start in range(100, 120, 5):
+        picture, boxes = paste_digits(list(images[start : start + 5]), list(rng.integers(4, 14, 4)))
+        reading = recognizer.read(picture)
+        truth = "".join(str(d) for d in labels[start : start + 5])
+        right += sum(block.size for block in difflib.SequenceMatcher(None, reading.text, truth).get_matching_blocks())
+        total += len(truth)
+        if len(reading.digits) == 5:
+            for digit, (x, _, w, _) in zip(reading.digits, boxes, strict=True):
+                assert digit.box[0] >= x - 2 and digit.box[0] + digit.box[2] <= x + w + 2
+    assert right / total >= 0.9
+
+
+def test_a_fitted_model_and_a_folder_are_the_same_recognizer(model_dir, seven):
+    model = load_model(model_dir)
+    assert Recognizer(model).predict(seven) == Recognizer(model_dir).predict(seven)
+    with pytest.raises(InputError, match="runtime"):
+        Recognizer(model, runtime="onnx")
+    with pytest.raises(InputError, match="Unknown runtime"):
+        Recognizer(model_dir, runtime="tensorflow")
+
+
+def test_no_model_means_the_shipped_one(model_dir, seven, monkeypatch):
+    import digits.recognizer as module
+
+    monkeypatch.setattr(module, "shipped_model_dir", lambda: model_dir)
+    assert Recognizer().predict(seven) == Recognizer(model_dir).predict(seven)
+
+    def missing() -> Path:
+        raise ModelFileError("The shipped model is missing")
+
+    monkeypatch.setattr(module, "shipped_model_dir", missing)
+    with pytest.raises(ModelFileError, match="shipped model is missing"):
+        Recognizer()
+
+
+def test_a_calibration_temperature_in_the_model_is_applied(model_dir, seven):
+    from digits.evaluation.calibration import apply_temperature
+
+    model = load_model(model_dir)
+    raw = Recognizer(model).predict(seven)
+    model.info_ = {**model.info_, "calibration": {"temperature": 2.0}}
+    calibrated = Recognizer(model).predict(seven)
+    expected = apply_temperature(np.array([raw.probabilities]), 2.0)[0]
+    assert calibrated.probabilities == pytest.approx(tuple(expected))
+    assert calibrated.digit == raw.digit and calibrated.confidence < raw.confidence
+    model.info_["calibration"] = {"temperature": -1}
+    with pytest.raises(ModelFileError, match="temperature"):
+        Recognizer(model)
+
+
+def test_results_turn_into_json(recognizer, seven, mnist_dir):
+    prediction = json.loads(json.dumps(recognizer.predict(seven).to_dict()))
+    assert set(prediction) == {"digit", "confidence", "probabilities"} and len(prediction["probabilities"]) == 10
+    images, _ = mnist_test(mnist_dir)
+    reading = json.loads(json.dumps(recognizer.read(paste_digits(list(images[:2]), [10])[0]).to_dict()))
+    assert set(reading) == {"text", "digits"} and len(reading["digits"]) == 2
+    assert all(set(d) == {"digit", "confidence", "box"} and len(d["box"]) == 4 for d in reading["digits"])
+    blank = json.loads(json.dumps(recognizer.predict(np.zeros((28, 28), np.uint8)).to_dict()))
+    assert blank == {"digit": None, "confidence": 0.0, "probabilities": [0.0] * 10}
+
+
+def test_unreadable_input_raises_a_clear_error(recognizer, tmp_path):
+    with pytest.raises(ImageDecodeError, match="not a valid image"):
+        recognizer.predict(b"not an image at all")
+    with pytest.raises(ImageDecodeError, match="no such file"):
+        recognizer.read(tmp_path / "missing.png")
+
+
+def test_import_digits_stays_light_and_exports_the_recognizer():
+    assert digits.Recognizer is Recognizer
+    heavy = "('numpy', 'torch', 'PIL', 'digits.recognizer')"
+    code = f"import sys, digits; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    with pytest.raises(AttributeError):
+        _ = digits.NoSuchThing

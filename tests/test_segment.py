@@ -1,0 +1,203 @@
+"""Segmentation of pictures of several digits: order, lines, broken strokes, touching digits, non-digits.
+
+Most pictures are drawn with Pillow strokes (no model, no data); the
+recognition checks paste MNIST **test** digits and use a small real model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digits.imaging.normalize import to_mnist
+from digits.imaging.segment import Candidate, SegmentOptions, segment_digits
+from small_model import mnist_test, paste_digits, paste_touching, small_model_dir
+
+SIZE = 60  # digit height in pixels
+PEN = 6
+
+SHAPES = {  # polylines in a unit box (x right, y down), width 0.6 of the height
+    "1": [[(0.5, 0.0), (0.5, 1.0)]],
+    "7": [[(0.0, 0.0), (1.0, 0.0), (0.35, 1.0)]],
+    "2": [[(0.0, 0.2), (0.3, 0.0), (0.8, 0.05), (0.95, 0.3), (0.0, 1.0), (1.0, 1.0)]],
+    "4": [[(0.6, 0.0), (0.0, 0.65), (1.0, 0.65)], [(0.75, 0.3), (0.75, 1.0)]],
+    # a 5 whose flag was lifted: two pieces with a gap between them
+    "5": [[(0.3, 0.0), (1.0, 0.0)], [(0.1, 0.2), (0.1, 0.5), (0.6, 0.45), (0.95, 0.7), (0.7, 1.0), (0.0, 0.95)]],
+    # a 4 whose descender was drawn apart from the rest, below its bar
+    "4b": [[(0.6, 0.0), (0.0, 0.6), (1.0, 0.6)], [(0.75, 0.78), (0.75, 1.0)]],
+}
+
+
+def draw_digits(items: list[tuple[str, float, float]], size: tuple[int, int], *, pen: int = PEN) -> Image.Image:
+    """Black strokes on white: each item is (shape or "0", left, top) in pixels, ``SIZE`` high."""
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    for shape, left, top in items:
+        width = 0.6 * SIZE
+        if shape == "0":
+            draw.ellipse([left, top, left + width, top + SIZE], outline=0, width=pen)
+            continue
+        for line in SHAPES[shape]:
+            points = [(left + x * width, top + y * SIZE) for x, y in line]
+            draw.line(points, fill=0, width=pen, joint="curve")
+    return image
+
+
+def xs(candidates: list[Candidate]) -> list[int]:
+    return [c.whole.box[0] for c in candidates]
+
+
+def ink_box(shape: str, left: float, top: float) -> tuple[float, float, float, float]:
+    """The (x, y, w, h) a drawn shape covers, strokes' width included."""
+    if shape == "0":  # Pillow draws an ellipse's outline inside its box
+        return left, top, 0.6 * SIZE + 1, SIZE + 1
+    points = [p for line in SHAPES[shape] for p in line]
+    x = [left + px * 0.6 * SIZE for px, _ in points]
+    y = [top + py * SIZE for _, py in points]
+    return min(x) - PEN / 2, min(y) - PEN / 2, max(x) - min(x) + PEN, max(y) - min(y) + PEN
+
+
+def test_digits_come_left_to_right_whatever_their_height():
+    items = [("7", 200, 30), ("1", 20, 45), ("0", 110, 20), ("2", 290, 40)]
+    candidates = segment_digits(draw_digits(items, (380, 140)))
+    assert len(candidates) == 4
+    assert xs(candidates) == sorted(xs(candidates))
+    assert [c.line for c in candidates] == [0, 0, 0, 0]
+    for candidate, item in zip(candidates, sorted(items, key=lambda item: item[1]), strict=True):
+        assert candidate.whole.box == pytest.approx(ink_box(*item), abs=PEN + 1)
+        image = candidate.whole.image
+        assert image.shape == (28, 28) and image.dtype == np.uint8 and image[0].max() == 0
+
+
+def test_two_lines_are_read_line_by_line():
+    top = [("2", 20, 10), ("0", 100, 15), ("7", 180, 10)]
+    bottom = [("1", 30, 100), ("4", 110, 95)]
+    candidates = segment_digits(draw_digits(top + bottom, (260, 180)))
+    assert [c.line for c in candidates] == [0, 0, 0, 1, 1]
+    for candidate, item in zip(candidates, top + bottom, strict=True):
+        assert candidate.whole.box == pytest.approx(ink_box(*item), abs=PEN + 1)
+
+
+def test_light_ink_on_dark_gives_the_same_digits():
+    picture = draw_digits([("1", 20, 20), ("0", 80, 20), ("7", 150, 20)], (220, 100))
+    dark = segment_digits(picture)
+    light = segment_digits(255 - np.asarray(picture))
+    assert [c.whole.box for c in dark] == [c.whole.box for c in light]
+
+
+def test_a_detached_five_flag_and_a_broken_four_are_merged():
+    candidates = segment_digits(draw_digits([("5", 20, 20), ("1", 100, 20), ("4b", 160, 20)], (240, 100)))
+    assert len(candidates) == 3
+    five, _, four = (c.whole.box for c in candidates)
+    assert five == pytest.approx(ink_box("5", 20, 20), abs=PEN + 1)  # flag included
+    assert four == pytest.approx(ink_box("4b", 160, 20), abs=PEN + 1)  # descender included
+
+
+def test_touching_digits_are_offered_cut_where_they_touch():
+    width = 0.6 * SIZE
+    picture = draw_digits([("0", 20, 20), ("0", 20 + width - PEN / 2, 20), ("1", 140, 20)], (200, 100))
+    candidates = segment_digits(picture)
+    assert len(candidates) == 2
+    pair = candidates[0]
+    assert pair.whole.box[2] > 1.6 * width  # one mark, two digits wide
+    halves = [split for split in pair.splits if len(split) == 2]
+    assert halves
+    best = min(halves, key=lambda split: abs(split[1].box[0] - (20 + width)))
+    assert abs(best[1].box[0] - (20 + width)) <= PEN  # a cut near the contact point
+    assert candidates[1].splits == ()  # a "1" is never cut
+
+
+def test_punctuation_dashes_and_an_underline_are_not_digits():
+    picture = draw_digits([("1", 20, 20), ("2", 70, 20), ("7", 190, 20), ("0", 240, 20)], (320, 120))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse([120, 72, 128, 80], fill=0)  # a period on the baseline
+    draw.line([(150, 70), (152, 86), (146, 94)], fill=0, width=PEN)  # a comma
+    draw.line([(160, 50), (180, 50)], fill=0, width=PEN)  # a dash
+    draw.line([(20, 95), (110, 95)], fill=0, width=4)  # an underline under the first two digits
+    draw.ellipse([300, 30, 303, 33], fill=0)  # a speck
+    candidates = segment_digits(picture)
+    assert [c.whole.box[0] for c in candidates] == pytest.approx(
+        [ink_box(*item)[0] for item in [("1", 20, 20), ("2", 70, 20), ("7", 190, 20), ("0", 240, 20)]], abs=PEN / 2 + 1
+    )
+
+
+def test_a_ruled_page_and_a_long_underline():
+    picture = draw_digits([("2", 40, 30), ("7", 110, 30), ("1", 180, 30)], (300, 140))
+    draw = ImageDraw.Draw(picture)
+    for y in (15, 118):
+        draw.line([(0, y), (300, y)], fill=140, width=2)  # ruled lines
+    draw.line([(30, 100), (230, 100)], fill=0, width=5)  # an underline under the whole number
+    candidates = segment_digits(picture)
+    assert len(candidates) == 3
+    assert all(c.whole.box[1] + c.whole.box[3] < 100 for c in candidates)
+
+
+@pytest.mark.parametrize(("colour", "tilt"), [(60, 0), (170, 6)])
+def test_a_line_through_a_whole_row_does_not_join_its_digits(colour, tilt):
+    """A dark straight line across the digits, or a faint tilted one touching them (a ruled page photographed)."""
+    items = [("2", 20, 20), ("7", 80, 20), ("1", 140, 20), ("4", 190, 20), ("0", 260, 20)]
+    picture = draw_digits(items, (320, 110))
+    ImageDraw.Draw(picture).line([(0, 50 - tilt), (320, 50 + tilt)], fill=colour, width=3)
+    candidates = segment_digits(picture)
+    assert len(candidates) == 5
+    for candidate, item in zip(candidates, items, strict=True):
+        assert candidate.whole.box[1:] == pytest.approx(ink_box(*item)[1:], abs=PEN + 1)
+
+
+def test_blank_and_noise_only_pictures_have_no_digits():
+    assert segment_digits(np.full((80, 200), 255, np.uint8)) == []
+    noise = np.random.default_rng(0).normal(200, 6, (80, 200)).clip(0, 255).astype(np.uint8)
+    assert segment_digits(noise) == []
+
+
+def test_options_turn_cutting_off():
+    width = 0.6 * SIZE
+    picture = draw_digits([("0", 20, 20), ("0", 20 + width - PEN / 2, 20)], (160, 100))
+    assert segment_digits(picture, SegmentOptions(split_aspect=10.0))[0].splits == ()
+
+
+def test_to_mnist_keeps_a_solid_blob():
+    """A cut piece can be a solid blob that thinning would peel away entirely (it used to raise IndexError)."""
+    yy, xx = np.mgrid[:69, :80]
+    blob = ((yy - 34) / 36) ** 2 + ((xx - 40) / 42) ** 2 <= 1.0
+    assert to_mnist(blob).max() == 255
+
+
+# ---------------------------------------------------------------- with MNIST test digits and a small model
+
+
+@pytest.fixture(scope="session")
+def model_dir(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return small_model_dir(mnist_dir, tmp_path_factory.mktemp("model"))
+
+
+@pytest.mark.mnist
+def test_pasted_mnist_digits_are_segmented_one_by_one(mnist_dir: Path):
+    images, _ = mnist_test(mnist_dir)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        picked = rng.choice(len(images), 5, replace=False)
+        picture, boxes = paste_digits(list(images[picked]), list(rng.integers(4, 12, 4)))
+        candidates = segment_digits(picture)
+        assert len(candidates) == 5
+        for candidate, (x, _, w, _) in zip(candidates, boxes, strict=True):
+            assert x - 2 <= candidate.whole.box[0] and candidate.whole.box[0] + candidate.whole.box[2] <= x + w + 2
+
+
+@pytest.mark.mnist
+def test_touching_mnist_digits_are_read_as_two(mnist_dir: Path, model_dir: Path):
+    """The first 60 test digits in touching pairs: 20 of 30 pairs read right (23 as two digits) when written."""
+    from digits.recognizer import Recognizer
+
+    images, labels = mnist_test(mnist_dir)
+    recognizer = Recognizer(model_dir)
+    texts, truths = [], []
+    for a in range(0, 60, 2):
+        picture = paste_touching(images[a], images[a + 1])
+        texts.append(recognizer.read(picture).text)
+        truths.append(f"{labels[a]}{labels[a + 1]}")
+    assert sum(len(text) == 2 for text in texts) >= 20
+    assert sum(text == truth for text, truth in zip(texts, truths, strict=True)) >= 17
