@@ -78,5 +78,6 @@ def write_benchmark(rows: list[BenchmarkRow], out_dir: str | os.PathLike[str]) -
     """Write ``benchmark.json`` and the accuracy-against-training-time plot into ``out_dir``."""
     out = Path(out_dir)
     atomic_write_json(out / RESULTS_FILE, [asdict(row) for row in rows])
-    points = [(row.model, row.train_seconds, row.accuracy) for row in rows if row.train_seconds is not None]
+    # label points by run folder: several runs of one model (seeds, recipes) stay apart
+    points = [(Path(row.run).name, row.train_seconds, row.accuracy) for row in rows if row.train_seconds is not None]
     return [out / RESULTS_FILE, plot_accuracy_vs_time(points, out / PLOT_FILE)]
