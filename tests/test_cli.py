@@ -52,6 +52,8 @@ def test_train_writes_a_complete_run_folder(knn_run):
     card = json.loads((knn_run / "model.json").read_text())
     assert card["info"]["data"]["checksums"] == {spec.name: spec.sha256 for spec in FILES.values()}
     assert card["info"]["metrics"]["test"]["accuracy"] == metrics["accuracy"]
+    calibration = card["info"]["calibration"]
+    assert calibration["fitted_on"] == "val" and calibration["n"] == 1000 and calibration["temperature"] > 0
 
 
 @pytest.mark.mnist
@@ -243,3 +245,19 @@ def test_shipped_model_keeps_its_recorded_test_accuracy(capsys, mnist_dir):
     assert result["model"] == "fast-cnn" and result["n"] == 10_000
     assert result["accuracy"] == pytest.approx(recorded["accuracy"], abs=2e-4)
     assert result["accuracy"] >= 0.996
+
+
+@pytest.mark.mnist
+def test_calibrate_records_a_temperature_that_lowers_the_ece(capsys, mnist_dir, fake_digits, tmp_path):
+    from digits.models import create_model
+
+    X, y, _, _ = fake_digits  # a model trained on fake digits is badly calibrated on MNIST
+    folder = create_model("sk-mlp", max_iter=5).fit(X, y).save(tmp_path / "m")
+    code, out, _ = run(capsys, "calibrate", str(folder), "--no-progress")
+    assert code == 0 and "temperature" in out
+    calibration = json.loads((folder / "model.json").read_text())["info"]["calibration"]
+    assert calibration["n"] == 12_000
+    assert calibration["ece_after"] < calibration["ece_before"]
+    from digits.models import load_model
+
+    load_model(folder)  # model.json is still valid and the weights untouched

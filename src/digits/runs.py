@@ -21,9 +21,10 @@ from digits.data.download import ProgressFn
 from digits.data.mnist import MnistSplits, load_mnist
 from digits.errors import InputError
 from digits.evaluation import Evaluation, evaluate, write_report
+from digits.evaluation.calibration import apply_temperature, ece, fit_temperature
 from digits.models import DigitModel, create_model
 from digits.models.registry import get_model_class, model_params
-from digits.models.store import load_model, model_size_bytes
+from digits.models.store import load_model, model_size_bytes, record_info
 
 QUICK_SIZES = {"train": 5_000, "val": 1_000, "test": 2_000}
 """Subset sizes used by ``quick=True`` (smoke tests and demos)."""
@@ -153,6 +154,7 @@ def train_run(
     val = evaluate(model, X_val, y_val, split="val")
     test = evaluate(model, *split_for(splits, "test", config.quick), split="test")
     model.info_.update(
+        calibration=fit_calibration(val.proba, val.labels),
         metrics={e.split: {"n": e.n, "accuracy": e.accuracy, "macro_f1": e.metrics["macro_f1"]} for e in (val, test)},
         data={"checksums": splits.checksums, "quick": config.quick, "n_train": len(y), "n_val": len(y_val)},
     )
@@ -161,6 +163,32 @@ def train_run(
     write_report(test, out, images=split_for(splits, "test", config.quick)[0])
     shutil.rmtree(checkpoint_dir_for(out), ignore_errors=True)
     return RunResult(out=out, model=model, val=val, test=test)
+
+
+def fit_calibration(proba: Any, labels: Any) -> dict[str, Any]:
+    """Temperature scaling fitted on held-out (validation) probabilities (n, 10), with ECE before/after.
+
+    The Recognizer applies ``temperature`` to every prediction of the model.
+    """
+    temperature = fit_temperature(proba, labels, kind="proba")
+    return {
+        "temperature": temperature,
+        "fitted_on": "val",
+        "n": len(labels),
+        "ece_before": ece(proba, labels),
+        "ece_after": ece(apply_temperature(proba, temperature, kind="proba"), labels),
+    }
+
+
+def calibrate_saved(
+    model_dir: str | os.PathLike[str], *, data_dir: Path | None = None, on_download: ProgressFn | None = None
+) -> dict[str, Any]:
+    """Fit the temperature of a saved model on the validation split and record it in its ``model.json``."""
+    model = load_model(model_dir)
+    val = load_mnist(data_dir, progress=on_download).val
+    calibration = fit_calibration(model.predict_proba(val.images), val.labels)
+    record_info(model_dir, "calibration", calibration)
+    return calibration
 
 
 def evaluate_saved(

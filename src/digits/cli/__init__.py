@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=commands.cmd_benchmark)
 
+    p = sub.add_parser("calibrate", help="fit a saved model's confidence (temperature) on the validation split")
+    p.add_argument("model_dir", type=_path, help="a model folder written by `digits train`")
+    _add_common(p)
+    p.set_defaults(func=commands.cmd_calibrate)
+
     p = sub.add_parser("export", help="export a saved torch model (ONNX) for onnxruntime")
     p.add_argument("model_dir", type=_path, help="a torch model folder written by `digits train`")
     p.add_argument("--format", choices=("onnx",), default="onnx", help="export format (default: onnx)")

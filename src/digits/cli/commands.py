@@ -169,3 +169,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     print(export_model_dir(args.model_dir))
     return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit and record a saved model's temperature; print it with the ECE before and after."""
+    from digits.runs import calibrate_saved
+
+    with download_bar(not args.no_progress) as on_download:
+        c = calibrate_saved(args.model_dir, data_dir=args.data_dir, on_download=on_download)
+    rows = [
+        ("temperature", f"{c['temperature']:.4f}"),
+        ("ECE before", f"{c['ece_before']:.4f}"),
+        ("ECE after", f"{c['ece_after']:.4f}"),
+        ("fitted on", f"{c['fitted_on']} ({c['n']} images)"),
+    ]
+    print(format_table([str(args.model_dir), ""], rows))
+    return 0

@@ -127,6 +127,14 @@ def record_export(directory: str | os.PathLike[str], name: str) -> None:
     atomic_write_json(directory / CARD, card)
 
 
+def record_info(directory: str | os.PathLike[str], key: str, value: Any) -> None:
+    """Set ``info[key]`` in a saved model's ``model.json`` (e.g. its calibration), atomically."""
+    directory = Path(directory)
+    card = read_card(directory)
+    card.setdefault("info", {})[key] = _jsonable(value)
+    atomic_write_json(directory / CARD, card)
+
+
 def load_model(directory: str | os.PathLike[str], *, runtime: str = "torch") -> DigitModel:
     """Rebuild a model from a folder written by :func:`save_model`.
 
