@@ -261,3 +261,17 @@ def test_calibrate_records_a_temperature_that_lowers_the_ece(capsys, mnist_dir, 
     from digits.models import load_model
 
     load_model(folder)  # model.json is still valid and the weights untouched
+
+
+@pytest.mark.mnist
+def test_benchmark_real_scores_the_shipped_model(capsys, mnist_dir, tmp_path):
+    code, out, _ = run(
+        capsys, "benchmark", "--real", "--n-per-set", "6", "--out", str(tmp_path), "--json", "--no-progress"
+    )
+    assert code == 0
+    (result,) = json.loads(out)
+    assert result["photo"]["n"] == result["drawn"]["n"] == result["strings"]["n"] == 6
+    assert 0.5 <= result["drawn"]["accuracy"] <= 1 and 0 <= result["strings"]["exact_accuracy"] <= 1
+    assert json.loads((tmp_path / "real.json").read_text()) == [result]
+    code, _, err = run(capsys, "benchmark", "--real", "knn")
+    assert code == 2 and "--from RUN_DIR" in err

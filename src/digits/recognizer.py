@@ -224,8 +224,10 @@ class Recognizer:
         pieces = {id(p): p for c in candidates for alt in ((c.whole,), *c.splits) for p in alt}  # cuts share pieces
         if not pieces:
             return Reading("", [])
-        probabilities = self.probabilities(np.stack([p.image for p in pieces.values()]))
-        proba = dict(zip(pieces, probabilities, strict=True))
+        # splits are chosen, and stray marks dropped, on the model's own probabilities, the scale
+        # the ReadOptions weights were measured on; the calibrated ones are what is reported
+        raw = self.model.predict_proba(np.stack([p.image for p in pieces.values()]))
+        proba = dict(zip(pieces, raw, strict=True))
         digits: list[ReadDigit] = []
         for candidate in candidates:
             alternatives = [[(p, proba[id(p)]) for p in alt] for alt in ((candidate.whole,), *candidate.splits)]
@@ -235,23 +237,26 @@ class Recognizer:
 
     def probabilities(self, images: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Calibrated class probabilities (n, 10) of MNIST-style images (n, 28, 28)."""
-        proba = self.model.predict_proba(images)
+        return self._calibrate(self.model.predict_proba(images))
+
+    def _calibrate(self, proba: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return proba if self.temperature is None else _apply_temperature(proba, self.temperature)
 
     def _digits(self, group: _Reading) -> list[ReadDigit]:
         """The digits of a mark's chosen reading; none when a lone mark is too doubtful to be a digit."""
+        if len(group) == 1 and float(group[0][1].max()) < self.read_options.mark_confidence:
+            return []
         result = []
-        for piece, proba in group:
-            digit = int(np.argmax(proba))
-            confidence = float(proba[digit])
-            if len(group) == 1 and confidence < self.read_options.mark_confidence:
-                return []
+        for piece, raw in group:
+            calibrated = self._calibrate(raw[None])[0]
+            digit = int(np.argmax(calibrated))
+            confidence = float(calibrated[digit])
             result.append(ReadDigit(None if confidence < self.min_confidence else digit, confidence, piece.box))
         return result
 
 
 _Reading = list[tuple[Piece, npt.NDArray[np.float64]]]
-"""Pieces read as digits, each with its probabilities (10,)."""
+"""Pieces read as digits, each with the model's uncalibrated probabilities (10,)."""
 
 
 def reading_score(alternative: _Reading, height: float, opts: ReadOptions | None = None) -> float:

@@ -95,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the runs and benchmark.json (default: runs/benchmark-TIMESTAMP)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table (default: off)")
+    p.add_argument(
+        "--real",
+        action="store_true",
+        help="score saved models (--from, default the shipped one) on photo-like, drawn and string pictures "
+        "built from MNIST test digits, instead of training (default: off)",
+    )
+    p.add_argument("--n-per-set", type=_positive_int, default=200, help="pictures in each --real set (default: 200)")
+    p.add_argument(
+        "--min-confidence", type=float, default=0.0, help="--real: reject answers below this confidence (default: 0)"
+    )
     _add_runtime(p)
     _add_common(p)
     p.set_defaults(func=commands.cmd_benchmark)

@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from digits.cli.params import parse_params
 from digits.cli.progress import download_bar, epoch_bar
 from digits.cli.tables import format_table, percent
+from digits.errors import InputError
 from digits.evaluation import write_report
 from digits.evaluation.report import read_metrics
 from digits.models.pretrained import shipped_model_dir
@@ -127,6 +129,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     from digits.runs import default_run_dir
 
     root = args.out or default_run_dir("benchmark")
+    if args.real:
+        return _benchmark_real(args, root)
     runs = list(args.runs)
     show = not args.no_progress
     for name in args.models or ([] if runs else list_models()):
@@ -160,6 +164,43 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     ]
     print(format_table(headers, table))
     print(f"\nResults: {root}", file=sys.stderr)
+    return 0
+
+
+def _benchmark_real(args: argparse.Namespace, root: Path) -> int:
+    """``benchmark --real``: score recognizers on the photo, drawn and string sets built from MNIST test digits."""
+    from digits.evaluation.real import evaluate_real
+    from digits.fileio import atomic_write_json
+    from digits.recognizer import Recognizer
+
+    if args.models:
+        raise InputError("--real scores saved models: pass them with --from RUN_DIR (or none for the shipped model).")
+    folders = list(args.runs) or [shipped_model_dir()]
+    results = []
+    for folder in folders:
+        print(f"Scoring {folder} on {args.n_per_set} pictures per set ...", file=sys.stderr)
+        recognizer = Recognizer(folder, min_confidence=args.min_confidence, runtime=args.runtime)
+        result = evaluate_real(recognizer, n_per_set=args.n_per_set, seed=args.seed or 0, data_dir=args.data_dir)
+        results.append({"run": str(folder), "min_confidence": args.min_confidence, **result})
+    atomic_write_json(root / "real.json", results)
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    headers = ["run", "photo acc", "photo reject", "drawn acc", "drawn reject", "strings exact", "strings per digit"]
+    rows = [
+        (
+            r["run"],
+            percent(r["photo"]["accuracy"]),
+            percent(r["photo"]["reject_rate"]),
+            percent(r["drawn"]["accuracy"]),
+            percent(r["drawn"]["reject_rate"]),
+            percent(r["strings"]["exact_accuracy"]),
+            percent(r["strings"]["digit_accuracy"]),
+        )
+        for r in results
+    ]
+    print(format_table(headers, rows))
+    print(f"\nResults: {root / 'real.json'}", file=sys.stderr)
     return 0
 
 
