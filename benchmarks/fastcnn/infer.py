@@ -12,38 +12,13 @@ import copy
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np
 import torch
 from torch.fx.experimental.optimization import fuse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from search import build
-
-
-@torch.inference_mode()
-def bench(f, xb, x1, reps=10):
-    for _ in range(3):
-        f(xb)
-    t = time.perf_counter()
-    for _ in range(reps):
-        f(xb)
-    thr = reps * len(xb) / (time.perf_counter() - t)
-    for _ in range(50):
-        f(x1)
-    lat = []
-    for _ in range(300):
-        t = time.perf_counter()
-        f(x1)
-        lat.append(time.perf_counter() - t)
-    lat = np.array(lat) * 1e3
-    return {
-        "img_s": round(thr),
-        "lat_ms_med": round(float(np.median(lat)), 3),
-        "lat_ms_p90": round(float(np.percentile(lat, 90)), 3),
-    }
+from search import bench, build
 
 
 def main():

@@ -136,24 +136,30 @@ def bench_infer(model: nn.Module, x: torch.Tensor, cl: bool) -> dict:
     if cl:
         xb = xb.contiguous(memory_format=torch.channels_last)
         x1 = x1.contiguous(memory_format=torch.channels_last)
+    return bench(model, xb, x1)
+
+
+@torch.inference_mode()
+def bench(f, xb: torch.Tensor, x1: torch.Tensor, reps: int = 10, single: int = 300) -> dict:
+    """Throughput of ``f`` on batch ``xb`` and median/p90 latency on the single image ``x1``."""
     for _ in range(3):
-        model(xb)
-    reps, t = 10, time.perf_counter()
+        f(xb)
+    t = time.perf_counter()
     for _ in range(reps):
-        model(xb)
-    thr = reps * 1000 / (time.perf_counter() - t)
+        f(xb)
+    thr = reps * len(xb) / (time.perf_counter() - t)
     for _ in range(50):
-        model(x1)
+        f(x1)
     lat = []
-    for _ in range(500):
+    for _ in range(single):
         t = time.perf_counter()
-        model(x1)
+        f(x1)
         lat.append(time.perf_counter() - t)
     lat_ms = np.array(lat) * 1e3
     return {
-        "throughput_img_s": round(thr),
-        "latency_ms_median": round(float(np.median(lat_ms)), 3),
-        "latency_ms_p99": round(float(np.percentile(lat_ms, 99)), 3),
+        "img_s": round(thr),
+        "lat_ms_med": round(float(np.median(lat_ms)), 3),
+        "lat_ms_p90": round(float(np.percentile(lat_ms, 90)), 3),
     }
 
 
