@@ -21,7 +21,7 @@ def epoch_bar(desc: str, enabled: bool = True) -> Iterator[EpochFn]:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=n_epochs, desc=desc, unit="epoch", file=sys.stderr, disable=not enabled)
-        bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()}, refresh=False)
+        bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items()}, refresh=False)
         bar.update(epoch - bar.n)
 
     try:
