@@ -151,8 +151,9 @@ def train_run(
     model.progress = None
     if rank != 0:
         return None
+    X_test, y_test = split_for(splits, "test", config.quick)
     val = evaluate(model, X_val, y_val, split="val")
-    test = evaluate(model, *split_for(splits, "test", config.quick), split="test")
+    test = evaluate(model, X_test, y_test, split="test")
     model.info_.update(
         calibration=fit_calibration(val.proba, val.labels),
         metrics={e.split: {"n": e.n, "accuracy": e.accuracy, "macro_f1": e.metrics["macro_f1"]} for e in (val, test)},
@@ -160,7 +161,7 @@ def train_run(
     )
     model.save(out)
     test = dataclasses.replace(test, model_size_bytes=model_size_bytes(out))
-    write_report(test, out, images=split_for(splits, "test", config.quick)[0])
+    write_report(test, out, images=X_test)
     shutil.rmtree(checkpoint_dir_for(out), ignore_errors=True)
     return RunResult(out=out, model=model, val=val, test=test)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -200,6 +200,24 @@ def _photo(rng: np.random.Generator, digit: npt.NDArray[np.uint8]) -> tuple[npt.
     return image, _shift(render.ink_box(alpha), x, y)
 
 
+def _single_digits(
+    n: int,
+    seed: int,
+    images: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    kind: int,
+    render_one: Callable[[np.random.Generator, npt.NDArray[np.uint8]], tuple[npt.NDArray[np.uint8], Box]],
+) -> list[Sample]:
+    """``n`` pictures of one digit each, sample ``i`` drawn by ``render_one`` from ``(seed, kind, i)``."""
+    _check_n(n)
+    x, y = _check_digits(images, labels)
+    out = []
+    for i, src in enumerate(_sources(n, seed, kind, len(x))):
+        image, box = render_one(_rng(seed, kind, i), x[src])
+        out.append(Sample(image, int(y[src]), box, int(src)))
+    return out
+
+
 def photo_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike) -> list[Sample]:
     """Photo-like pictures of single MNIST digits written in dark ink on paper.
 
@@ -226,13 +244,7 @@ def photo_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
         Images of 40-400 pixels a side (RGB, about 15% grey), each digit used
         once before any repeats.
     """
-    _check_n(n)
-    x, y = _check_digits(images, labels)
-    out = []
-    for i, src in enumerate(_sources(n, seed, PHOTO, len(x))):
-        image, box = _photo(_rng(seed, PHOTO, i), x[src])
-        out.append(Sample(image, int(y[src]), box, int(src)))
-    return out
+    return _single_digits(n, seed, images, labels, PHOTO, _photo)
 
 
 # ---------------------------------------------------------------- set 2: strings of digits
@@ -509,13 +521,7 @@ def drawn_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
         White canvases of 200-600 pixels a side (40% exactly 280x280), grey
         or (30%) RGB.
     """
-    _check_n(n)
-    x, y = _check_digits(images, labels)
-    out = []
-    for i, src in enumerate(_sources(n, seed, DRAWN, len(x))):
-        image, box = _drawn(_rng(seed, DRAWN, i), x[src])
-        out.append(Sample(image, int(y[src]), box, int(src)))
-    return out
+    return _single_digits(n, seed, images, labels, DRAWN, _drawn)
 
 
 # ---------------------------------------------------------------- files

@@ -26,14 +26,12 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
 from digits.errors import InputError
 from digits.evaluation.metrics import check_probabilities
-from digits.evaluation.plots import DPI, save_png
+from digits.evaluation.plots import new_figure, save_png
 
 ScoreKind = Literal["auto", "proba", "logits"]
 PROBA_FLOOR = 1e-12
@@ -242,15 +240,9 @@ def error_reject_curve(
 # ---------------------------------------------------------------- plots
 
 
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def plot_reliability(reliability: Reliability, path: str | os.PathLike[str], *, title: str = "Reliability") -> Path:
     """Reliability diagram (accuracy per confidence bin against the diagonal) over a histogram of counts."""
-    fig = _figure(5.5, 6.0)
+    fig = new_figure(5.5, 6.0)
     top, bottom = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
     left, width = reliability.edges[:-1], np.diff(reliability.edges)
     filled = reliability.counts > 0
@@ -278,7 +270,7 @@ def plot_error_reject(
     """Error rate of accepted predictions against the share rejected, one line per named curve."""
     if not curves:
         raise InputError("Expected at least one curve to plot, got none.")
-    fig = _figure(6.0, 4.5)
+    fig = new_figure(6.0, 4.5)
     ax = fig.add_subplot()
     for name, (reject, error) in curves.items():
         ax.step(100 * np.asarray(reject), 100 * np.asarray(error), where="post", lw=1.2, label=name)

@@ -30,7 +30,7 @@ DPI = 100
 GALLERY_COLUMNS = 8
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     """A figure of ``width`` x ``height`` inches attached to an Agg canvas."""
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
@@ -72,7 +72,7 @@ def plot_confusion_matrix(
     k = counts.shape[0]
     rows = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
-    fig = _new_figure(7.5, 6.5)
+    fig = new_figure(7.5, 6.5)
     ax = fig.add_subplot()
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(image, ax=ax, label="share of the true class")
@@ -108,7 +108,7 @@ def plot_roc_curves(
         ``path``. A class absent from ``y_true`` has no curve; its legend
         entry reads "AUC n/a".
     """
-    fig = _new_figure(7, 6)
+    fig = new_figure(7, 6)
     ax = fig.add_subplot()
     for digit, curve in enumerate(roc_curves(y_true, proba)):
         if math.isnan(curve.auc):  # keep the colour and a legend entry for the missing class
@@ -176,7 +176,7 @@ def plot_training_curves(
     if not panels:
         return None
     assert history is not None  # panels is empty otherwise
-    fig = _new_figure(5.5 * len(panels), 4.2)
+    fig = new_figure(5.5 * len(panels), 4.2)
     fig.suptitle(title)
     for index, (metric, keys) in enumerate(panels.items(), start=1):
         _plot_panel(fig.add_subplot(1, len(panels), index), history, metric, keys)
@@ -240,12 +240,12 @@ def plot_misclassified(
     order = misclassified_order(t, p)
     shown = order[: max(0, max_images)]
     if len(shown) == 0:
-        fig = _new_figure(4, 1.5)
+        fig = new_figure(4, 1.5)
         fig.text(0.5, 0.5, f"No misclassified digits among {len(t)}.", ha="center", va="center")
         return save_png(fig, path)
     cols = min(GALLERY_COLUMNS, len(shown))
     rows = math.ceil(len(shown) / cols)
-    fig = _new_figure(1.3 * cols, 1.45 * rows + 0.5)
+    fig = new_figure(1.3 * cols, 1.45 * rows + 0.5)
     fig.suptitle(f"{title}: {len(shown)} of {len(order)} shown (of {len(t)} images)")
     for slot, index in enumerate(shown, start=1):
         ax = fig.add_subplot(rows, cols, slot)
@@ -271,7 +271,7 @@ def plot_accuracy_vs_time(
     path : path-like
         PNG file to write.
     """
-    fig = _new_figure(7.0, 4.5)
+    fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot(1, 1, 1)
     for name, seconds, acc in points:
         ax.scatter([max(seconds, 1e-3)], [100 * acc], s=30)
