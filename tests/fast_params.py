@@ -8,6 +8,7 @@ FAST_PARAMS: dict[str, dict] = {
     "sk-mlp": {"max_iter": 5},
     "knn": {"pca": 20},
     "svm": {"pca": 20},
+    "pca-svm": {"pca": 20},
     # one thread: on a busy 2-core machine two threads make these tiny fits 10x slower;
     # no augmentation: the fake digits are told apart by the position of a bar
     "ann": {"epochs": 3, "learning_rate": 1e-3, "threads": 1},

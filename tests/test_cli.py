@@ -275,3 +275,28 @@ def test_benchmark_real_scores_the_shipped_model(capsys, mnist_dir, tmp_path):
     assert json.loads((tmp_path / "real.json").read_text()) == [result]
     code, _, err = run(capsys, "benchmark", "--real", "knn")
     assert code == 2 and "--from RUN_DIR" in err
+
+
+@pytest.mark.mnist
+def test_train_with_renderings_adds_them_to_the_training_set(capsys, mnist_dir, tmp_path):
+    out = tmp_path / "tree-rendered"
+    code, _, err = run(
+        capsys,
+        "train",
+        "decision-tree",
+        "--quick",
+        "--renderings",
+        "20",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(mnist_dir),
+    )
+    assert code == 0, err
+    assert "render digits" in err  # the progress bar
+    data = json.loads((out / "model.json").read_text())["info"]["data"]
+    assert data["renderings"] == 20
+    assert 5_000 + 36 <= data["n_train"] <= 5_000 + 40  # 20 photos + 20 drawings, a few may hold no digit
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "decision-tree", "--quick", "--renderings", "-3", "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2 and "whole number >= 0" in capsys.readouterr().err

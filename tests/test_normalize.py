@@ -216,15 +216,17 @@ def test_near_blank_images_give_no_digit() -> None:
 # ---------------------------------------------------------------- photos
 
 
-def photo(shape: str | None, seed: int = 0, *, line_rgb: tuple = (150, 175, 215), shade: float = 0.5) -> bytes:
-    """Blue ink on beige paper, lit from one side, ruled, noisy, as a JPEG (400x300)."""
+def photo(
+    shape: str | None, seed: int = 0, *, line_rgb: tuple = (150, 175, 215), shade: float = 0.5, pen: float = 6
+) -> bytes:
+    """Blue ink (a ``pen`` pixels wide) on beige paper, lit from one side, ruled, noisy, as a JPEG (400x300)."""
     rng = np.random.default_rng(seed)
     rows, cols = 300, 400
     image = np.ones((rows, cols, 3)) * [235, 222, 195]
     image[20::28] = line_rgb
     image[21::28] = line_rgb
     if shape is not None:
-        ink = draw_ink(shape, (rows, cols), 180, (150, 200), 6)[..., None]
+        ink = draw_ink(shape, (rows, cols), 180, (150, 200), pen)[..., None]
         image = image * (1 - ink) + np.array([30, 40, 120]) * ink
     ys, xs = np.mgrid[:rows, :cols]
     image *= (shade + (1 - shade) * (0.7 * xs / cols + 0.3 * ys / rows))[..., None]
@@ -247,6 +249,15 @@ def test_photo_of_paper_normalizes_like_the_clean_drawing(shape: str, canonical:
 def test_photos_with_any_shading_and_lines(seed: int, shade: float, line: tuple, canonical: dict) -> None:
     shape = "7014"[seed % 4]
     assert corr(normalized(photo(shape, seed, line_rgb=line, shade=shade)).image, canonical[shape]) >= 0.8
+
+
+@pytest.mark.parametrize("shape", ["1", "0", "7"])
+def test_a_thick_marker_under_uneven_light_is_not_hollowed_out(shape: str, canonical: dict) -> None:
+    # uneven light once made the stroke width measure 1-3 px, so the background
+    # estimate filled the inside of a 30 px stroke: a "1" came out as a "0"
+    result = normalized(photo(shape, 3, shade=0.3, pen=30))
+    check_mnist_style(result.image)
+    assert corr(result.image, normalized(render(shape, pen=30)).image) >= 0.9
 
 
 def test_hard_shadow_and_chalkboard() -> None:
@@ -377,3 +388,10 @@ def test_smoothing_and_edges() -> None:
     assert filters.median_blur(salted)[5, 3] == 0
     assert filters.gaussian_blur(step, 2).std() < step.std()
     assert filters.estimate_noise(np.random.default_rng(0).normal(0, 0.1, (200, 200))) == pytest.approx(0.1, rel=0.1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), radius=st.floats(0.5, 5.0), density=st.floats(0.001, 0.2))
+def test_dilate_by_a_small_disc_matches_the_distance_transform(seed: int, radius: float, density: float) -> None:
+    mask = np.random.default_rng(seed).random((40, 50)) < density
+    assert np.array_equal(filters.dilate(mask, radius), ndimage.distance_transform_edt(~mask) <= radius)

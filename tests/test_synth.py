@@ -1,4 +1,4 @@
-"""Tests of digits.data.synth and digits.data.render: the realistic evaluation sets."""
+"""Tests of digits.data.{synth,strings,samples,render}: the realistic evaluation sets."""
 
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ from PIL import Image, ImageDraw
 
 from digits.data import render
 from digits.data.mnist import load_mnist
-from digits.data.synth import (
-    PUNCTUATION,
-    Sample,
-    StringSample,
-    digit_strings,
-    drawn_digits,
-    photo_digits,
-    read_set,
-    write_set,
-)
+from digits.data.samples import Sample, StringSample, read_set, write_set
+from digits.data.strings import PUNCTUATION, digit_strings
+from digits.data.synth import drawn_digits, photo_digits
 from digits.errors import DataError, InputError
 
 # stroke figures on a 0..1 square, one per class (test stand-ins, not digit shapes)

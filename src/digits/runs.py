@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from digits.data.download import ProgressFn
 from digits.data.mnist import MnistSplits, load_mnist
+from digits.data.renderings import rendered_digits
 from digits.errors import InputError
 from digits.evaluation import Evaluation, evaluate, write_report
 from digits.evaluation.calibration import apply_temperature, ece, fit_temperature
@@ -51,6 +54,10 @@ class RunConfig:
     resume : bool
         Continue an interrupted run of a torch model from its checkpoint
         (needs ``out``).
+    renderings : int
+        Add this many photo-like and this many drawn renderings of train-split
+        digits, normalized like any input, to the training set
+        (:func:`digits.data.renderings.rendered_digits`); 0 for MNIST alone.
     """
 
     model: str
@@ -60,6 +67,7 @@ class RunConfig:
     quick: bool = False
     data_dir: Path | None = None
     resume: bool = False
+    renderings: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,7 @@ def train_run(
     *,
     on_epoch: Callable[[int, int, dict[str, float]], None] | None = None,
     on_download: ProgressFn | None = None,
+    on_render: ProgressFn | None = None,
 ) -> RunResult | None:
     """Fit, evaluate on validation and test, save the model and write the test report.
 
@@ -126,6 +135,8 @@ def train_run(
         Progress of epoch-based models: (epoch, n_epochs, metrics).
     on_download : callable, optional
         Progress of an MNIST download: (bytes so far, total or None).
+    on_render : callable, optional
+        Progress of the renderings (``config.renderings``): (done, total).
 
     Returns
     -------
@@ -146,6 +157,9 @@ def train_run(
         model.checkpoint_dir, model.resume = checkpoint_dir_for(out), config.resume
     model.progress = on_epoch if rank == 0 else None
     X, y = split_for(splits, "train", config.quick)
+    if config.renderings:
+        X_r, y_r = rendered_digits(X, y, config.renderings, config.seed or 0, progress=on_render if rank == 0 else None)
+        X, y = np.concatenate([X, X_r]), np.concatenate([y, y_r])
     X_val, y_val = split_for(splits, "val", config.quick)
     model.fit(X, y, X_val, y_val)
     model.progress = None
@@ -157,7 +171,13 @@ def train_run(
     model.info_.update(
         calibration=fit_calibration(val.proba, val.labels),
         metrics={e.split: {"n": e.n, "accuracy": e.accuracy, "macro_f1": e.metrics["macro_f1"]} for e in (val, test)},
-        data={"checksums": splits.checksums, "quick": config.quick, "n_train": len(y), "n_val": len(y_val)},
+        data={
+            "checksums": splits.checksums,
+            "quick": config.quick,
+            "n_train": len(y),
+            "n_val": len(y_val),
+            "renderings": config.renderings,
+        },
     )
     model.save(out)
     test = dataclasses.replace(test, model_size_bytes=model_size_bytes(out))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from digits import __version__
-from digits.cli import commands, recognize
+from digits.cli import commands, recognize, serve
 from digits.errors import DigitsError
 from digits.models.pretrained import SHIPPED_MODEL
 
@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue an interrupted torch run in --out from its checkpoint (default: off)",
+    )
+    p.add_argument(
+        "--renderings",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="also train on N photo-like and N drawn renderings of train-split digits, normalized like any "
+        "input picture (default: 0, MNIST alone)",
     )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)
@@ -126,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("read", help="read every digit in each image, in reading order")
     _add_recognize(p)
     p.set_defaults(func=recognize.cmd_read)
+
+    serve.add_serve_parser(sub)
+
+    from digits.cli.gui import add_gui_parser  # tkinter itself is imported only when `digits gui` runs
+
+    add_gui_parser(sub)
+
+    from digits.cli import study
+
+    p = sub.add_parser("study", help="preprocessing/feature x model grid with significance tests and a report")
+    study.add_arguments(p)
+    _add_common(p)
+    p.set_defaults(func=study.cmd_study)
     return parser
 
 
@@ -186,14 +207,23 @@ def _path(text: str):
     return Path(text)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _int_at_least(minimum: int, words: str) -> Callable[[str], int]:
+    """An argparse type for whole numbers >= ``minimum``; ``words`` name them in the error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {words}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {words}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1, "a positive integer")
+_non_negative_int = _int_at_least(0, "a whole number >= 0")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from digits.cli.params import parse_params
-from digits.cli.progress import download_bar, epoch_bar
+from digits.cli.progress import count_bar, download_bar, epoch_bar
 from digits.cli.tables import format_table, percent
 from digits.errors import InputError
 from digits.evaluation import write_report
@@ -37,14 +37,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         quick=args.quick,
         data_dir=args.data_dir,
         resume=args.resume,
+        renderings=args.renderings,
     )
     main_process = process_rank() == 0
     show = not args.no_progress and main_process
     if main_process:
         print(f"Training {config.model}{' (quick)' if config.quick else ''} ...", file=sys.stderr)
     try:
-        with download_bar(show) as on_download, epoch_bar(config.model, show) as on_epoch:
-            result = train_run(config, on_epoch=on_epoch, on_download=on_download)
+        with (
+            download_bar(show) as on_download,
+            count_bar("render digits", show, unit="img") as on_render,
+            epoch_bar(config.model, show) as on_epoch,
+        ):
+            result = train_run(config, on_epoch=on_epoch, on_download=on_download, on_render=on_render)
     except KeyboardInterrupt:
         if args.out is not None and checkpoint_dir_for(args.out).exists():
             print(f"Continue with: digits train {config.model} --out {args.out} --resume", file=sys.stderr)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from tqdm import tqdm
 
@@ -12,7 +12,7 @@ EpochFn = Callable[[int, int, dict[str, float]], None]
 DownloadFn = Callable[[int, "int | None"], None]
 
 
-@contextmanager
+@contextlib.contextmanager
 def epoch_bar(desc: str, enabled: bool = True) -> Iterator[EpochFn]:
     """A bar advanced by a model's per-epoch callback, showing its metrics."""
     bar: tqdm | None = None
@@ -31,9 +31,9 @@ def epoch_bar(desc: str, enabled: bool = True) -> Iterator[EpochFn]:
             bar.close()
 
 
-@contextmanager
-def download_bar(enabled: bool = True) -> Iterator[DownloadFn]:
-    """A byte-count bar for MNIST downloads; shown only if a download happens."""
+@contextlib.contextmanager
+def count_bar(desc: str, enabled: bool = True, *, unit: str = "it", unit_scale: bool = False) -> Iterator[DownloadFn]:
+    """A bar advanced by a ``(done, total)`` callback; shown only once the callback is first called."""
     bar: tqdm | None = None
 
     def update(done: int, total: int | None) -> None:
@@ -41,9 +41,7 @@ def download_bar(enabled: bool = True) -> Iterator[DownloadFn]:
         if bar is None or (total is not None and bar.total != total) or done < bar.n:
             if bar is not None:
                 bar.close()
-            bar = tqdm(
-                total=total, desc="download MNIST", unit="B", unit_scale=True, file=sys.stderr, disable=not enabled
-            )
+            bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale, file=sys.stderr, disable=not enabled)
         bar.update(done - bar.n)
 
     try:
@@ -51,3 +49,8 @@ def download_bar(enabled: bool = True) -> Iterator[DownloadFn]:
     finally:
         if bar is not None:
             bar.close()
+
+
+def download_bar(enabled: bool = True) -> contextlib.AbstractContextManager[DownloadFn]:
+    """A byte-count bar for MNIST downloads; shown only if a download happens."""
+    return count_bar("download MNIST", enabled, unit="B", unit_scale=True)

@@ -1,4 +1,4 @@
-"""Evaluation sets that look like real inputs, built from MNIST **test** digits only.
+"""Evaluation sets of single digits that look like real inputs, built from MNIST **test** digits only.
 
 MNIST's clean 28x28 digits say little about photos of paper or drawings on a
 canvas, so these generators re-render test digits the way a user would
@@ -7,28 +7,20 @@ supply them (the digit shapes are always MNIST's; only the rendering is new):
 - :func:`photo_digits`: one digit written in dark ink on paper, photographed
   (paper colour and texture, ruled lines, uneven light, shadows, rotation,
   blur, noise, JPEG), 40-400 pixels a side, RGB or grey;
-- :func:`digit_strings`: 2-10 digits in a row with varied spacing, some
-  pairs touching or overlapping, sometimes ``.`` ``,`` ``-`` between
-  groups, on paper with milder degradations; each digit's box is known;
 - :func:`drawn_digits`: the digit redrawn with a round brush on a white
   canvas (as a web page or a Tk window produces), its pen path traced from
-  the thinned MNIST digit.
+  the thinned MNIST digit;
+- rows of digits are :func:`digits.data.strings.digit_strings`.
 
 Every generator is deterministic: sample ``i`` of a set depends only on the
 seed, the set and ``i`` (so the first 10 of 100 samples are the 10 samples of
-a set of 10). Train on none of this: it is test data.
-:func:`write_set` stores a set as image files plus ``labels.json``;
-:func:`read_set` loads it back.
+a set of 10). Evaluate on these, never train on them;
+:mod:`digits.data.renderings` renders **train** digits the same way for training.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -36,64 +28,10 @@ import numpy.typing as npt
 from PIL import Image
 
 from digits.data import render
-from digits.errors import DataError, InputError
-from digits.fileio import atomic_directory, atomic_write_bytes, atomic_write_json
-
-Box = tuple[int, int, int, int]
-"""(x, y, width, height) in pixels of the image: x from the left, y from the top."""
+from digits.data.samples import Box, Sample
+from digits.errors import InputError
 
 PHOTO, STRINGS, DRAWN = 1, 2, 3  # mixed into the seeds so the sets differ for one seed
-LABELS_FILE = "labels.json"
-PUNCTUATION = ".,-"
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One picture of one digit.
-
-    Attributes
-    ----------
-    image : ndarray of uint8, shape (h, w, 3) or (h, w)
-        RGB or grey, dark ink on light paper.
-    label : int
-        The digit.
-    box : (x, y, w, h)
-        The ink's bounding box in ``image``.
-    source : int
-        Index of the MNIST test image it was drawn from.
-    """
-
-    image: npt.NDArray[np.uint8] = field(repr=False)
-    label: int
-    box: Box
-    source: int
-
-
-@dataclass(frozen=True)
-class StringSample:
-    """One picture of a row of digits.
-
-    Attributes
-    ----------
-    image : ndarray of uint8, shape (h, w, 3)
-    text : str
-        The digits, left to right, without punctuation ("12345").
-    boxes : tuple of (x, y, w, h)
-        One box per digit of ``text``, same order.
-    written : str
-        What is on the paper, punctuation included ("12.345").
-    sources : tuple of int
-        MNIST test index of each digit.
-    touching : tuple of int
-        ``i`` for each pair of digits ``i`` and ``i + 1`` whose ink touches or overlaps.
-    """
-
-    image: npt.NDArray[np.uint8] = field(repr=False)
-    text: str
-    boxes: tuple[Box, ...]
-    written: str
-    sources: tuple[int, ...]
-    touching: tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------- shared
@@ -209,13 +147,39 @@ def _single_digits(
     render_one: Callable[[np.random.Generator, npt.NDArray[np.uint8]], tuple[npt.NDArray[np.uint8], Box]],
 ) -> list[Sample]:
     """``n`` pictures of one digit each, sample ``i`` drawn by ``render_one`` from ``(seed, kind, i)``."""
+    return list(_iter_single(n, seed, images, labels, kind, render_one))
+
+
+def _iter_single(
+    n: int,
+    seed: int,
+    images: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    kind: int,
+    render_one: Callable[[np.random.Generator, npt.NDArray[np.uint8]], tuple[npt.NDArray[np.uint8], Box]],
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[Sample]:
     _check_n(n)
     x, y = _check_digits(images, labels)
-    out = []
-    for i, src in enumerate(_sources(n, seed, kind, len(x))):
-        image, box = render_one(_rng(seed, kind, i), x[src])
-        out.append(Sample(image, int(y[src]), box, int(src)))
-    return out
+    sources = _sources(n, seed, kind, len(x))
+    for i in range(max(0, start), min(n, n if stop is None else stop)):
+        image, box = render_one(_rng(seed, kind, i), x[sources[i]])
+        yield Sample(image, int(y[sources[i]]), box, int(sources[i]))
+
+
+def iter_digits(
+    style: Literal["photo", "drawn"], n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike,
+    *, start: int = 0, stop: int | None = None,
+) -> Iterator[Sample]:  # fmt: skip
+    """Samples ``start`` to ``stop`` of :func:`photo_digits` or :func:`drawn_digits` (``n``, ``seed``) one at a time.
+
+    For sets too large to hold, or rendered in parallel in slices.
+    """
+    render_one = {"photo": _photo, "drawn": _drawn}.get(style)
+    if render_one is None:
+        raise InputError(f"style must be 'photo' or 'drawn', got {style!r}.")
+    return _iter_single(n, seed, images, labels, PHOTO if style == "photo" else DRAWN, render_one, start, stop)
 
 
 def photo_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike) -> list[Sample]:
@@ -245,179 +209,6 @@ def photo_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
         once before any repeats.
     """
     return _single_digits(n, seed, images, labels, PHOTO, _photo)
-
-
-# ---------------------------------------------------------------- set 2: strings of digits
-
-
-def _capsules(shape: tuple[int, int], segments: list[tuple[tuple[float, float], tuple[float, float], float]]) -> Any:
-    """Anti-aliased alpha (h, w) of round-ended segments ((x0, y0), (x1, y1), radius)."""
-    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
-    alpha = np.zeros(shape, np.float32)
-    for (x0, y0), (x1, y1), r in segments:
-        dx, dy = x1 - x0, y1 - y0
-        t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / max(dx * dx + dy * dy, 1e-9), 0.0, 1.0)
-        alpha = np.maximum(alpha, np.clip(r + 0.5 - np.hypot(xx - x0 - t * dx, yy - y0 - t * dy), 0.0, 1.0))
-    return alpha
-
-
-def _mark(char: str, size: float, rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], int]:
-    """Alpha of a punctuation mark beside digits ``size`` px tall, and its top row relative to the baseline.
-
-    ``.`` sits on the baseline, ``,`` too with its tail below it, ``-`` at mid-height.
-    """
-    if char == "-":
-        length, r = size * rng.uniform(0.22, 0.4), size * rng.uniform(0.04, 0.06)
-        rise = rng.uniform(-0.05, 0.05) * length
-        top = r + 1 + max(0.0, -rise)
-        alpha = _capsules(
-            (int(2 * r + abs(rise) + 3), int(length + 2 * r + 3)), [((r + 1, top), (r + 1 + length, top + rise), r)]
-        )
-        return alpha, -round(size * rng.uniform(0.4, 0.55) + alpha.shape[0] / 2)
-    r = size * rng.uniform(0.05, 0.08)
-    dot = (r + 2 if char == "." else r + 2 + 0.4 * r, r + 1)
-    segments = [(dot, dot, r)]
-    tail = size * rng.uniform(0.15, 0.25) if char == "," else 0.0
-    if tail:
-        segments.append((dot, (dot[0] - 0.4 * r, dot[1] + r + tail), 0.55 * r))
-    alpha = _capsules((int(2 * r + tail + 3), int(2 * r + 0.4 * r + 4)), segments)
-    return alpha, -round(2 * r + 1)
-
-
-def _free_x(canvas: npt.NDArray[np.float32], patch: npt.NDArray[np.float32], y: int) -> int:
-    """Smallest column at which ``patch`` placed at row ``y`` shares no ink pixel with ``canvas``."""
-    ink, mine = canvas[y : y + patch.shape[0]] > render.INK_LEVEL, patch > render.INK_LEVEL
-    rows = ink.any(axis=1) & mine.any(axis=1)
-    if not rows.any():
-        used = np.flatnonzero((canvas > render.INK_LEVEL).any(axis=0))
-        return int(used[-1] + 1 - np.flatnonzero(mine.any(axis=0))[0]) if used.size else 0
-    right = ink.shape[1] - 1 - np.argmax(ink[rows, ::-1], axis=1)
-    left = np.argmax(mine[rows], axis=1)
-    return int(np.max(right - left) + 1)
-
-
-def _next_x(
-    rng: np.random.Generator, canvas: Any, alpha: Any, y: int, previous: Box, size: float, *, touch: bool, after: int
-) -> int:
-    """Column for the next digit: a gap after the ink already there, or (``touch``) a little into it.
-
-    Digits may tuck under an overhang (a 7's bar), but their boxes overlap by at
-    most 15% (35% when touching) of the narrower one; nothing goes left of ``after``.
-    """
-    free = _free_x(canvas, alpha, y)
-    left, _, width, _ = render.ink_box(alpha) or (0, 0, 1, 1)
-    overlap = (0.35 if touch else 0.15) * min(previous[2], width)
-    lowest = int(np.ceil(previous[0] + previous[2] - overlap)) - left
-    if touch:  # one column into the other's ink, or deeper
-        return max(free - 1 - int(rng.uniform(0, 0.08) * size), lowest)
-    return max(free, after - left, lowest) + max(2, int(rng.uniform(0.06, 0.35) * size))
-
-
-def _layout(rng: np.random.Generator, k: int) -> tuple[dict[int, str], set[int]]:
-    """Punctuation before digit ``i`` ({i: mark}) and the digits ``i`` that touch digit ``i - 1``."""
-    marks: dict[int, str] = {}
-    if k >= 2 and rng.random() < 0.5:
-        char = PUNCTUATION[int(rng.integers(3))]
-        for i in rng.choice(np.arange(1, k), int(rng.integers(1, min(3, k - 1) + 1)), replace=False):
-            marks[int(i)] = PUNCTUATION[int(rng.integers(3))] if rng.random() < 0.2 else char
-    free = [i for i in range(1, k) if i not in marks]
-    touching: set[int] = set()
-    if free and rng.random() < 0.4:
-        touching = {int(i) for i in rng.choice(free, min(len(free), int(rng.integers(1, 3))), replace=False)}
-    return marks, touching
-
-
-@dataclass(frozen=True)
-class _Row:
-    ink: npt.NDArray[np.float32]  # (h, w) alpha of the whole row
-    boxes: list[Box]
-    marks: dict[int, str]  # punctuation written before digit i
-    touching: list[int]  # i where digits i and i + 1 share ink
-
-
-def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8]) -> _Row:
-    """Lay out digits (k, 28, 28) left to right, with punctuation, on an ample canvas."""
-    k, size = len(digits), rng.uniform(20, 64)
-    marks, touching = _layout(rng, k)
-    canvas = np.zeros((int(3 * size), int((k + len(marks)) * 2 * size + 4 * size)), np.float32)
-    base, pen, x, after_mark = 2.2 * size, _pen_style(rng), int(size), 0
-    boxes: list[Box] = []
-    touched: list[int] = []
-    for i, digit in enumerate(digits):
-        if i in marks:
-            alpha, lift = _mark(marks[i], size, rng)
-            used = np.flatnonzero((canvas > render.INK_LEVEL).any(axis=0))
-            mx = int(used[-1] + 1 + size * rng.uniform(0.06, 0.2))
-            _place(canvas, alpha, mx, int(base) + lift)
-            after_mark = mx + alpha.shape[1]
-        alpha = _pen(
-            digit, size * rng.uniform(0.88, 1.08), pen, aspect=rng.uniform(0.85, 1.15), angle=rng.uniform(-6, 6)
-        )
-        y = round(base - alpha.shape[0] + rng.normal(0, 0.04 * size))
-        if i:
-            x = _next_x(rng, canvas, alpha, y, boxes[-1], size, touch=i in touching, after=after_mark)
-            if x < _free_x(canvas, alpha, y):
-                touched.append(i - 1)
-        _place(canvas, alpha, x, y)
-        boxes.append(_shift(render.ink_box(alpha), x, y))
-    return _Row(canvas, boxes, marks, touched)
-
-
-def _string(rng: np.random.Generator, digits: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], _Row]:
-    """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
-    row = _row_ink(rng, digits)
-    size = float(np.median([b[3] for b in row.boxes]))
-    used = row.ink > 0.02
-    rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
-    top, bottom, left, right = (int(size * rng.uniform(0.2, hi)) for hi in (0.7, 0.7, 0.8, 0.8))
-    ink = np.pad(row.ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], ((top, bottom), (left, right)))
-    boxes = [(int(bx - cols[0] + left), int(by - rows[0] + top), bw, bh) for bx, by, bw, bh in row.boxes]
-    h, w = ink.shape
-    sheet = render.paper(rng, (h, w))
-    if rng.random() < 0.2:
-        sheet = render.print_lines(sheet, render.ruled_lines(rng, (h, w), size * rng.uniform(1.2, 1.7)), rng)
-    pen = _choose(rng, {"black": 3, "soft black": 1, "dark blue": 2, "blue ballpoint": 2})
-    scene = render.apply_ink(sheet, ink * rng.uniform(0.88, 1.0), render.INKS[pen])
-    scene = scene * render.lighting(rng, (h, w), rng.uniform(0.0, 0.5))
-    if rng.random() < 0.15:
-        scene = scene * render.soft_shadow(rng, (h, w), rng.uniform(0.1, 0.25))[:, :, None]
-    quality = int(rng.integers(60, 96))
-    image = render.camera(rng, scene, blur=rng.uniform(0, 0.6), noise=rng.uniform(0.0, 0.015), quality=quality)
-    return image, _Row(ink, boxes, row.marks, row.touching)
-
-
-def digit_strings(
-    n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike, *, min_digits: int = 2, max_digits: int = 10
-) -> list[StringSample]:
-    """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
-
-    Parameters
-    ----------
-    n, seed, images, labels
-        As in :func:`photo_digits`; digits are drawn at random (with replacement).
-    min_digits, max_digits : int
-        Range of the number of digits per row.
-
-    Returns
-    -------
-    list of StringSample
-        RGB images; about half the rows have ``.`` ``,`` or ``-`` between
-        groups and about 40% a touching or overlapping pair.
-    """
-    _check_n(n)
-    if not 1 <= min_digits <= max_digits:
-        raise InputError(f"Need 1 <= min_digits <= max_digits, got {min_digits} and {max_digits}.")
-    x, y = _check_digits(images, labels)
-    out = []
-    for i in range(n):
-        rng = _rng(seed, STRINGS, i)
-        src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
-        image, row = _string(rng, x[src])
-        text = "".join(str(int(d)) for d in y[src])
-        written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text))
-        sources = tuple(int(s) for s in src)
-        out.append(StringSample(image, text, tuple(row.boxes), written, sources, tuple(row.touching)))
-    return out
 
 
 # ---------------------------------------------------------------- set 3: digits drawn on a canvas
@@ -522,98 +313,3 @@ def drawn_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
         or (30%) RGB.
     """
     return _single_digits(n, seed, images, labels, DRAWN, _drawn)
-
-
-# ---------------------------------------------------------------- files
-
-
-def _encode(image: npt.NDArray[np.uint8], image_format: Literal["png", "jpeg"]) -> bytes:
-    buffer = io.BytesIO()
-    if image_format == "jpeg":
-        Image.fromarray(image).save(buffer, format="JPEG", quality=95)
-    else:
-        Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def _record(sample: Sample | StringSample, name: str) -> dict[str, Any]:
-    if isinstance(sample, Sample):
-        return {"file": name, "label": sample.label, "box": list(sample.box), "source": sample.source}
-    return {
-        "file": name,
-        "text": sample.text,
-        "written": sample.written,
-        "boxes": [list(b) for b in sample.boxes],
-        "sources": list(sample.sources),
-        "touching": list(sample.touching),
-    }
-
-
-def write_set(
-    samples: Sequence[Sample | StringSample],
-    folder: str | os.PathLike[str],
-    *,
-    image_format: Literal["png", "jpeg"] = "png",
-    info: dict[str, Any] | None = None,
-) -> Path:
-    """Write samples as ``0000.png`` ... plus ``labels.json``, replacing the folder atomically.
-
-    Parameters
-    ----------
-    samples : list of Sample or list of StringSample
-    folder : path-like
-        Created, or replaced if it holds an earlier set (a ``labels.json``).
-    image_format : {"png", "jpeg"}
-        PNG keeps the pixels exactly; JPEG (quality 95) is smaller.
-    info : dict, optional
-        Extra JSON-ready facts stored in ``labels.json`` (generator, seed, ...).
-
-    Returns
-    -------
-    pathlib.Path
-        ``folder``.
-    """
-    if image_format not in ("png", "jpeg"):
-        raise InputError(f"image_format must be 'png' or 'jpeg', got {image_format!r}.")
-    kinds = {type(s) for s in samples}
-    if len(kinds) > 1:
-        raise InputError(f"A set holds one kind of sample, got {sorted(k.__name__ for k in kinds)}.")
-    kind = "strings" if kinds == {StringSample} else "digits"
-    suffix = "png" if image_format == "png" else "jpg"
-    with atomic_directory(Path(folder), marker=LABELS_FILE) as tmp:
-        records = []
-        for i, sample in enumerate(samples):
-            name = f"{i:04d}.{suffix}"
-            atomic_write_bytes(tmp / name, _encode(sample.image, image_format))
-            records.append(_record(sample, name))
-        atomic_write_json(tmp / LABELS_FILE, {"kind": kind, "info": info or {}, "samples": records})
-    return Path(folder)
-
-
-def read_set(folder: str | os.PathLike[str]) -> list[Sample] | list[StringSample]:
-    """Load a set written by :func:`write_set` (images as uint8 arrays, RGB or grey as stored).
-
-    Raises
-    ------
-    DataError
-        If ``labels.json`` or an image is missing or unreadable.
-    """
-    path = Path(folder) / LABELS_FILE
-    try:
-        meta = json.loads(path.read_text())
-        samples = []
-        for rec in meta["samples"]:
-            with Image.open(Path(folder) / rec["file"]) as pic:
-                image = np.asarray(pic).copy()
-            if meta["kind"] == "strings":
-                boxes = tuple(tuple(b) for b in rec["boxes"])
-                samples.append(
-                    StringSample(
-                        image, rec["text"], boxes, rec["written"], tuple(rec["sources"]), tuple(rec["touching"])
-                    )  # type: ignore[arg-type]
-                )
-            else:
-                samples.append(Sample(image, int(rec["label"]), tuple(rec["box"]), int(rec["source"])))  # type: ignore[arg-type]
-    except (OSError, KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"{folder} does not hold a readable synthetic set ({type(exc).__name__}: {exc}).") from exc
-    return samples  # type: ignore[return-value]

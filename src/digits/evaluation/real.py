@@ -1,7 +1,7 @@
 """How a recognizer does on realistic pictures: photos, rows of digits, canvas drawings.
 
 :func:`evaluate_real` builds the three synthetic sets of
-:mod:`digits.data.synth` from MNIST **test** digits and runs a recognizer on
+:mod:`digits.data.synth` and :mod:`digits.data.strings` from MNIST **test** digits and runs a recognizer on
 every picture, through its public interface only:
 
 - ``recognizer.predict(image)`` returns an object with ``.digit`` (int, or
@@ -29,7 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.data.mnist import load_mnist
-from digits.data.synth import Sample, StringSample, digit_strings, drawn_digits, photo_digits
+from digits.data.samples import Sample, StringSample
+from digits.data.strings import digit_strings
+from digits.data.synth import drawn_digits, photo_digits
 from digits.errors import DigitsError, InputError
 from digits.evaluation.calibration import reliability_from_confidence
 
@@ -55,7 +57,7 @@ class RealSets:
 
 
 def build_real_sets(n_per_set: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike) -> RealSets:
-    """Photos, rows and drawings of the given MNIST test digits (see :mod:`digits.data.synth`)."""
+    """Photos, rows and drawings of the given MNIST test digits (:mod:`digits.data.synth`, ``strings``)."""
     return RealSets(
         photo=photo_digits(n_per_set, seed, images, labels),
         strings=digit_strings(n_per_set, seed, images, labels),

@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 _REGISTRY: dict[str, type[DigitModel]] = {}
 # modules whose import registers models; imported lazily so that listing models
 # does not pull in torch or scikit-learn until a model of theirs is built
-_MODEL_MODULES = ("digits.models.numpy_mlp", "digits.models.classical", "digits.models.torch_model")
+_MODEL_MODULES = (
+    "digits.models.numpy_mlp",
+    "digits.models.classical",
+    "digits.models.feature_models",
+    "digits.models.torch_model",
+)
 
 M = TypeVar("M", bound="type[DigitModel]")
 
