@@ -169,6 +169,20 @@ def _add_runtime(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_offered_models(p: argparse.ArgumentParser, first: str) -> None:
+    """``--model`` (repeatable) and ``--runtime``: the models a server or window offers, the first being ``first``."""
+    p.add_argument(
+        "--model",
+        dest="models",
+        action="append",
+        default=[],
+        metavar="NAME_OR_DIR",
+        help=f"offer a model folder written by `digits train`, named after its folder; repeatable; the first is "
+        f"{first} (default: {SHIPPED_MODEL}, the shipped model, which is always offered)",
+    )
+    _add_runtime(p)
+
+
 def _add_recognize(p: argparse.ArgumentParser) -> None:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, BMP, TIFF, WebP, GIF)")
     p.add_argument(

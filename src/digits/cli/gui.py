@@ -11,7 +11,6 @@ import argparse
 from typing import TYPE_CHECKING
 
 from digits.errors import InputError
-from digits.models.pretrained import SHIPPED_MODEL
 
 if TYPE_CHECKING:
     import tkinter
@@ -24,19 +23,10 @@ DEFAULT_BRUSH = 18
 
 def add_gui_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``digits gui`` to ``sub``, the ``add_subparsers()`` object of the ``digits`` parser."""
-    from digits.cli import _add_runtime, _positive_int, _probability  # shared flag types; digits.cli imports us
+    from digits.cli import _add_offered_models, _positive_int, _probability  # shared flag types; digits.cli imports us
 
     p = sub.add_parser("gui", help="open a window to draw digits and see them recognized (needs a display)")
-    p.add_argument(
-        "--model",
-        dest="models",
-        action="append",
-        default=[],
-        metavar="NAME_OR_DIR",
-        help=f"offer a model folder written by `digits train`, named after its folder; repeatable; the first is "
-        f"selected (default: {SHIPPED_MODEL}, the shipped model, which is always offered)",
-    )
-    _add_runtime(p)
+    _add_offered_models(p, "selected")
     p.add_argument(
         "--min-confidence",
         type=_probability,

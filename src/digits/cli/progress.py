@@ -32,16 +32,23 @@ def epoch_bar(desc: str, enabled: bool = True) -> Iterator[EpochFn]:
 
 
 @contextlib.contextmanager
-def count_bar(desc: str, enabled: bool = True, *, unit: str = "it", unit_scale: bool = False) -> Iterator[DownloadFn]:
-    """A bar advanced by a ``(done, total)`` callback; shown only once the callback is first called."""
+def count_bar(
+    desc: str, enabled: bool = True, *, unit: str = "it", unit_scale: bool = False
+) -> Iterator[Callable[..., None]]:
+    """A bar advanced by a ``(done, total[, label])`` callback; shown once the callback is first called.
+
+    ``label``, if given, is shown after the bar (the item being worked on).
+    """
     bar: tqdm | None = None
 
-    def update(done: int, total: int | None) -> None:
+    def update(done: int, total: int | None, label: str | None = None) -> None:
         nonlocal bar
         if bar is None or (total is not None and bar.total != total) or done < bar.n:
             if bar is not None:
                 bar.close()
             bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale, file=sys.stderr, disable=not enabled)
+        if label is not None:
+            bar.set_postfix_str(label, refresh=False)
         bar.update(done - bar.n)
 
     try:

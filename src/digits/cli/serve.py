@@ -20,23 +20,14 @@ DEFAULT_THREADS = 2
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``digits serve`` to ``sub``, the ``add_subparsers()`` object of the ``digits`` parser."""
-    from digits.cli import _add_runtime, _positive_int, _probability  # shared flag types; digits.cli imports us
+    from digits.cli import _add_offered_models, _positive_int, _probability  # shared flag types; digits.cli imports us
 
     p = sub.add_parser("serve", help="serve the HTTP API (/v1/predict, /v1/read, /docs) and the drawing page at /")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port; 0 picks a free one (default: {DEFAULT_PORT})"
     )
-    p.add_argument(
-        "--model",
-        dest="models",
-        action="append",
-        default=[],
-        metavar="NAME_OR_DIR",
-        help=f"offer a model folder written by `digits train`, named after its folder; repeatable; the first is "
-        f"the default (default: {SHIPPED_MODEL}, the shipped model, which is always offered)",
-    )
-    _add_runtime(p)
+    _add_offered_models(p, "the default")
     p.add_argument(
         "--min-confidence",
         type=_probability,

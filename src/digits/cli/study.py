@@ -6,13 +6,9 @@ import argparse
 import dataclasses
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from tqdm import tqdm
-
-from digits.cli.progress import download_bar
+from digits.cli.progress import count_bar, download_bar
 from digits.cli.tables import format_table, percent
 from digits.study.config import BASELINE, FULL, QUICK
 
@@ -60,25 +56,6 @@ def _command(args: argparse.Namespace) -> str:
     return " ".join(part for part in parts if part)
 
 
-@contextmanager
-def cell_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
-    """A bar over the grid's cells, showing the cell being trained."""
-    bar: tqdm | None = None
-
-    def update(done: int, total: int, label: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc="study", unit="cell", file=sys.stderr, disable=not enabled)
-        bar.set_postfix_str(label, refresh=False)
-        bar.update(done - bar.n)
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def cmd_study(args: argparse.Namespace) -> int:
     """Run the study and print each family's baseline and best clean-test accuracy."""
     from digits.study.runner import run_study  # models, figures and statistics load only when a study runs
@@ -89,7 +66,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     command = _command(args)
     show = not args.no_progress
     print(f"Study{' (quick)' if args.quick else ''}: {len(config.cells())} cells ...", file=sys.stderr)
-    with download_bar(show) as on_download, cell_bar(show) as on_cell:
+    with download_bar(show) as on_download, count_bar("study", show, unit="cell") as on_cell:
         outcome = run_study(
             config, out, data_dir=args.data_dir, progress=on_cell, on_download=on_download, command=command
         )

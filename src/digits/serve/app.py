@@ -140,6 +140,7 @@ MinConfidence = Annotated[
 
 def _add_routes(app: FastAPI) -> None:
     """The page, ``/healthz`` and ``/v1/models``."""
+
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(str(STATIC / "index.html"))
@@ -156,6 +157,7 @@ def _add_routes(app: FastAPI) -> None:
 
 def _add_recognition_routes(app: FastAPI) -> None:
     """``/v1/predict`` and ``/v1/read``: parse the request, recognize in a worker thread, answer."""
+
     @app.post(
         "/v1/predict",
         response_model=PredictResponse,
