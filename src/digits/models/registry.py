@@ -19,7 +19,7 @@ _MODEL_MODULES = (
     "digits.models.numpy_mlp",
     "digits.models.classical",
     "digits.models.feature_models",
-    "digits.models.torch_model",
+    "digits.models.torch_zoo",
 )
 
 M = TypeVar("M", bound="type[DigitModel]")
