@@ -221,23 +221,23 @@ def _path(text: str):
     return Path(text)
 
 
-def _int_at_least(minimum: int, words: str) -> Callable[[str], int]:
-    """An argparse type for whole numbers >= ``minimum``; ``words`` name them in the error."""
+def int_in(minimum: int, maximum: int | None, words: str) -> Callable[[str], int]:
+    """An argparse type for whole numbers from ``minimum`` to ``maximum`` (None: no limit); ``words`` name them."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {words}, got {text!r}") from None
-        if value < minimum:
+        if value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"expected {words}, got {value}")
         return value
 
     return parse
 
 
-_positive_int = _int_at_least(1, "a positive integer")
-_non_negative_int = _int_at_least(0, "a whole number >= 0")
+_positive_int = int_in(1, None, "a positive integer")
+_non_negative_int = int_in(0, None, "a whole number >= 0")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

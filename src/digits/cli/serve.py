@@ -20,12 +20,15 @@ DEFAULT_THREADS = 2
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``digits serve`` to ``sub``, the ``add_subparsers()`` object of the ``digits`` parser."""
-    from digits.cli import _add_offered_models, _positive_int, _probability  # shared flag types; digits.cli imports us
+    from digits.cli import _add_offered_models, _positive_int, _probability, int_in  # digits.cli imports us
 
     p = sub.add_parser("serve", help="serve the HTTP API (/v1/predict, /v1/read, /docs) and the drawing page at /")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port; 0 picks a free one (default: {DEFAULT_PORT})"
+        "--port",
+        type=int_in(0, 65535, "a port number from 0 to 65535"),
+        default=DEFAULT_PORT,
+        help=f"port; 0 picks a free one (default: {DEFAULT_PORT})",
     )
     _add_offered_models(p, "the default")
     p.add_argument(
@@ -101,16 +104,6 @@ def _listen(host: str, port: int) -> socket.socket:
         raise InputError(f"Cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host.") from exc
     sock.set_inheritable(True)
     return sock
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {value}")
-    return value
 
 
 def _positive_float(text: str) -> float:

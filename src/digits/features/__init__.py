@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from digits.features import fourier, hog, projections, shape, zoning
 from digits.features.shape import SHAPE_NAMES
+from digits.imaging.preprocess import uint8_batch
 
 FeatureFn = Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.float32]]
 
@@ -75,12 +76,7 @@ def extract(images: npt.ArrayLike, names: Sequence[str]) -> npt.NDArray[np.float
     unknown = [name for name in names if name not in FEATURES]
     if unknown or not names:
         raise ValueError(f"Unknown or no features {unknown or list(names)}. Valid names: {', '.join(FEATURES)}.")
-    images = np.asarray(images)
-    if images.ndim != 3 or images.dtype != np.uint8:
-        hint = " Use images[None] for a single image." if images.ndim == 2 else ""
-        raise ValueError(
-            f"Expected a uint8 batch of shape (n, h, w), got dtype {images.dtype} and shape {images.shape}.{hint}"
-        )
+    images = uint8_batch(images)
     chunks = [
         np.concatenate([FEATURES[name](images[start : start + CHUNK]) for name in names], axis=1)
         for start in range(0, len(images), CHUNK)

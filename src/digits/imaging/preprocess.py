@@ -126,10 +126,15 @@ def preprocess(images: npt.ArrayLike, name: str) -> Images:
     """
     if name not in PREPROCESSORS:
         raise ValueError(f"Unknown preprocessing {name!r}. Valid names: {', '.join(PREPROCESSORS)}.")
+    return PREPROCESSORS[name](uint8_batch(images))
+
+
+def uint8_batch(images: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+    """``images`` as an array, checked to be a uint8 batch of shape (n, h, w); ValueError otherwise."""
     images = np.asarray(images)
     if images.ndim != 3 or images.dtype != np.uint8:
         hint = " Use images[None] for a single image." if images.ndim == 2 else ""
         raise ValueError(
             f"Expected a uint8 batch of shape (n, h, w), got dtype {images.dtype} and shape {images.shape}.{hint}"
         )
-    return PREPROCESSORS[name](images)
+    return images
