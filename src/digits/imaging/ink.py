@@ -94,30 +94,39 @@ def _is_dark_ink(grey: FloatImage) -> bool:
 def _ink_strength(bright: FloatImage, uneven_limit: float) -> tuple[FloatImage, Literal["uniform", "uneven"]]:
     """Ink strength (0 paper .. 1 black) of an ink-bright image (h, w), background removed.
 
-    The background is a grey opening with a window over twice the widest
-    stroke, so even a thick marker's strokes are not in it. That width is
-    twice the 95th percentile of the ink's distance to the paper, on a rough
-    Otsu mask of the image less a wide median background: without the
-    detrending, uneven light splits the paper itself into a bright and a dark
-    half; with a ridge median, thin ruled lines and specks outvote the digit.
-    Either way the window came out narrower than a marker's stroke and the
-    opening hollowed it out (a thick "1" read as "0", a "2" as "8"). If the
-    background varies by less than ``uneven_limit`` of the ink's contrast,
-    the constant median is used instead: clean drawings stay exact.
+    A flat paper (:func:`_is_flat`, or a background estimate varying by less
+    than ``uneven_limit`` of the ink's contrast) is taken as the constant
+    median: clean drawings stay exact. Otherwise the estimate of
+    :func:`_uneven_background` is divided out.
     """
     level = float(np.median(bright))
     contrast = max(float(np.percentile(bright, 99.9)) - level, 1e-3)
-    if _is_flat(bright, level, contrast, uneven_limit):  # a canvas or a clean scan: skip the estimate
+    flat = _is_flat(bright, level, contrast, uneven_limit)  # a canvas or a clean scan: no estimate needed
+    background = None if flat else _uneven_background(bright, contrast, uneven_limit)
+    if background is None:
         return filters.flatten_background(bright, np.full_like(bright, level)), "uniform"
+    return filters.flatten_background(bright, background), "uneven"
+
+
+def _uneven_background(bright: FloatImage, contrast: float, uneven_limit: float) -> FloatImage | None:
+    """The background under the ink (h, w), or None when it varies by less than ``uneven_limit`` of ``contrast``.
+
+    A grey opening with a window over twice the widest stroke, so even a
+    thick marker's strokes are not in it. That width is twice the 95th
+    percentile of the ink's distance to the paper, on a rough Otsu mask of
+    the image less a wide median background: without the detrending, uneven
+    light splits the paper itself into a bright and a dark half; with a
+    ridge median, thin ruled lines and specks outvote the digit. Either way
+    the window came out narrower than a marker's stroke and the opening
+    hollowed it out (a thick "1" read as "0", a "2" as "8").
+    """
     detrended = bright - filters.estimate_background(bright, max(3, min(bright.shape) // 3), method="median")
     rough = detrended > filters.otsu_threshold(detrended)
     width = 2.0 * float(np.percentile(ndimage.distance_transform_edt(rough)[rough], 95)) if rough.any() else 1.0
     size = int(np.clip(2 * width + 3, min(bright.shape) / 16, min(bright.shape) / 3))
     background = filters.estimate_background(bright, max(size, 3), method="opening")
     low, high = np.percentile(background, [5.0, 95.0])
-    if (high - low) / contrast < uneven_limit:
-        return filters.flatten_background(bright, np.full_like(bright, level)), "uniform"
-    return filters.flatten_background(bright, background), "uneven"
+    return None if (high - low) / contrast < uneven_limit else background
 
 
 def _is_flat(bright: FloatImage, level: float, contrast: float, uneven_limit: float) -> bool:
@@ -132,14 +141,11 @@ def _is_flat(bright: FloatImage, level: float, contrast: float, uneven_limit: fl
     """
     tolerance = 0.5 * uneven_limit * contrast
     marks, n = ndimage.label(np.abs(bright - level) > tolerance, structure=np.ones((3, 3), bool))
-    if n == 0:
-        return True
     strong = bright > level + 0.5 * contrast
     inky = np.zeros(n + 1, bool)
     inky[marks[strong]] = True
-    inky[0] = False
     faint = (marks > 0) & ~strong
-    return bool(inky[marks].sum() == (marks > 0).sum() and faint.sum() <= strong.sum())
+    return bool(inky[1:].all() and faint.sum() <= strong.sum())
 
 
 def find_ink(image: ImageSource, opts: NormalizeOptions) -> InkImage | None:
