@@ -40,7 +40,7 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     if not lines.any():
         return mask
     eight = np.ones((3, 3), dtype=bool)
-    owners, _ = ndimage.label(mask, structure=eight)
+    owners, n_owners = ndimage.label(mask, structure=eight)
     pieces, _ = ndimage.label(lines, structure=eight)
     rest, ruled = mask & ~lines, np.zeros_like(lines)
     if relative is not None:
@@ -48,7 +48,9 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
         heights = [0] + [s[0].stop - s[0].start for s in ndimage.find_objects(marks)]
     for i, piece in enumerate(ndimage.find_objects(pieces), start=1):
         here = pieces == i
-        columns = np.flatnonzero((rest & np.isin(owners, np.unique(owners[here]))).any(axis=0))
+        touched = np.zeros(n_owners + 1, dtype=bool)  # the components this line is part of
+        touched[owners[here]] = True
+        columns = np.flatnonzero((rest & touched[owners]).any(axis=0))
         if columns.size:
             margin = 0.1 * (columns[-1] - columns[0] + 1)
             inside = piece[1].start >= columns[0] - margin or piece[1].stop - 1 <= columns[-1] + margin

@@ -149,7 +149,7 @@ def otsu_threshold(values: FloatImage, bins: int = 256) -> float:
     lo, hi = float(values.min()), float(values.max())
     if hi - lo < 1e-12:
         return lo
-    hist, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    hist, edges = _histogram(values, bins, lo, hi)
     centres = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(hist)[:-1].astype(np.float64)
     w1 = hist.sum() - w0
@@ -158,6 +158,21 @@ def otsu_threshold(values: FloatImage, bins: int = 256) -> float:
     between = w0 * w1 * (m0 - m1) ** 2
     best = np.flatnonzero(between >= between.max() * (1 - 1e-9))  # a gap between the classes is a plateau
     return float(edges[1 + (best[0] + best[-1]) // 2])
+
+
+def _histogram(
+    values: npt.NDArray[np.float64], bins: int, lo: float, hi: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """``np.histogram(values, bins, range=(lo, hi))`` for values within [lo, hi], three times faster.
+
+    Each value's bin is computed from its position, then moved by one where
+    rounding put it on the wrong side of an edge, so the counts are the same.
+    """
+    edges = np.linspace(lo, hi, bins + 1)
+    index = np.minimum(((values - lo) * (bins / (hi - lo))).astype(np.intp), bins - 1)
+    index -= values < edges[index]
+    index += (values >= edges[index + 1]) & (index < bins - 1)
+    return np.bincount(index, minlength=bins), edges
 
 
 def adaptive_threshold(
@@ -261,7 +276,6 @@ class Component:
         Pixel count.
     bbox : (top, left, bottom, right)
         Bounding box, ``bottom`` and ``right`` exclusive.
-    centroid : (row, col)
     touches_edge : bool
         Whether it reaches the first or last row or column.
     """
@@ -269,7 +283,6 @@ class Component:
     label: int
     area: int
     bbox: tuple[int, int, int, int]
-    centroid: tuple[float, float]
     touches_edge: bool
 
     @property
@@ -295,13 +308,11 @@ def connected_components(mask: Mask, connectivity: Literal[4, 8] = 8) -> tuple[n
     labels, n = ndimage.label(np.asarray(mask, dtype=bool), structure=structure)
     h, w = labels.shape
     areas = np.bincount(labels.ravel(), minlength=n + 1)
-    centroids = ndimage.center_of_mass(np.ones_like(labels), labels, range(1, n + 1)) if n else []
     components = []
     for i, sl in enumerate(ndimage.find_objects(labels), start=1):
         top, bottom, left, right = sl[0].start, sl[0].stop, sl[1].start, sl[1].stop
         edge = top == 0 or left == 0 or bottom == h or right == w
-        cy, cx = centroids[i - 1]
-        components.append(Component(i, int(areas[i]), (top, left, bottom, right), (float(cy), float(cx)), edge))
+        components.append(Component(i, int(areas[i]), (top, left, bottom, right), edge))
     return labels.astype(np.int32), components
 
 
@@ -309,16 +320,25 @@ def dilate(mask: Mask, radius: float) -> Mask:
     """Dilation by a Euclidean disc of ``radius`` pixels (exact).
 
     Small discs (radius up to 3) dilate directly, larger ones threshold the
-    distance transform; both give the same mask, the first 2-5x faster.
+    distance transform; both give the same mask, the first 2-5x faster. Only
+    the ink's bounding box grown by the radius is computed.
     """
     mask = np.asarray(mask, dtype=bool)
-    if radius <= 0 or not mask.any():
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if radius <= 0 or rows.size == 0:
         return mask.copy()
+    k = int(np.floor(radius))  # the work is done on the ink's box grown by k: a digit on a page is small
+    top, left = max(rows[0] - k, 0), max(cols[0] - k, 0)
+    bottom, right = min(rows[-1] + k + 1, mask.shape[0]), min(cols[-1] + k + 1, mask.shape[1])
+    crop = mask[top:bottom, left:right]
     if radius <= 3:
-        k = int(np.floor(radius))
         dy, dx = np.mgrid[-k : k + 1, -k : k + 1]
-        return ndimage.binary_dilation(mask, structure=dy * dy + dx * dx <= radius * radius)
-    return ndimage.distance_transform_edt(~mask) <= radius
+        grown = ndimage.binary_dilation(crop, structure=dy * dy + dx * dx <= radius * radius)
+    else:
+        grown = ndimage.distance_transform_edt(~crop) <= radius
+    out = np.zeros_like(mask)
+    out[top:bottom, left:right] = grown
+    return out
 
 
 def ridge(mask: Mask) -> tuple[Mask, npt.NDArray[np.float64]]:
@@ -400,11 +420,13 @@ def long_lines(mask: Mask, min_length: int, axis: Literal[0, 1] = 1) -> Mask:
     """
     mask = np.asarray(mask, dtype=bool)
     runs = mask if axis == 1 else mask.T
+    out = np.zeros_like(runs)
+    if runs.size == 0 or runs.sum(axis=1).max() < min_length:  # no row holds that much ink
+        return out if axis == 1 else out.T
     steps = np.diff(np.pad(runs, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     rows, starts = np.nonzero(steps == 1)  # row-major order pairs each start with its end
     _, stops = np.nonzero(steps == -1)
-    out = np.zeros_like(runs)
-    for row, start, stop in zip(rows, starts, stops, strict=True):
-        if stop - start >= min_length:
-            out[row, start:stop] = True
+    long = stops - starts >= min_length
+    for row, start, stop in zip(rows[long], starts[long], stops[long], strict=True):
+        out[row, start:stop] = True
     return out if axis == 1 else out.T

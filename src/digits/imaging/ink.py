@@ -135,7 +135,9 @@ def _is_flat(bright: FloatImage, level: float, contrast: float, uneven_limit: fl
     The marks are the pixels off the median by over half of ``uneven_limit``
     of the ink's contrast; each must reach half the contrast somewhere (be
     ink, not a shade), and their faint fringes may not outweigh their strong
-    cores (a shadow or gradient is all fringe). Then the background estimate
+    cores 1.5 to 1 (a shadow or gradient is all fringe; an anti-aliased thin
+    stroke enlarged 4x has up to 1.3 times its core: the 99th percentile of 300
+    MNIST test digits). Then the background estimate
     would find nothing to remove and is skipped; a single noisy pixel, a
     shadow or a gradient sends the image down the full path.
     """
@@ -145,7 +147,7 @@ def _is_flat(bright: FloatImage, level: float, contrast: float, uneven_limit: fl
     inky = np.zeros(n + 1, bool)
     inky[marks[strong]] = True
     faint = (marks > 0) & ~strong
-    return bool(inky[1:].all() and faint.sum() <= strong.sum())
+    return bool(inky[1:].all() and faint.sum() <= 1.5 * strong.sum())
 
 
 def find_ink(image: ImageSource, opts: NormalizeOptions) -> InkImage | None:

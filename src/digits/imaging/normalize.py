@@ -233,14 +233,13 @@ def _as_ink(ink: npt.ArrayLike) -> FloatImage:
 
 def _to_mnist(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tuple[npt.NDArray[np.uint8], float]:
     """:func:`to_mnist` on float ink; also returns the stroke width as drawn (pixels at 28x28)."""
-    binary, width = _work_mask(ink, stroke_range)
+    binary, width, current = _work_mask(ink, stroke_range)
     if stroke_range is not None and not stroke_range[0] <= width <= stroke_range[1]:
-        current = filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
         binary = _restroke(binary, current, float(np.clip(width, *stroke_range)))
     return np.rint(_fit_and_place(binary) * 255.0).astype(np.uint8), width
 
 
-def _work_mask(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tuple[Mask, float]:
+def _work_mask(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tuple[Mask, float, float]:
     """The ink cropped, thresholded at 0.5, its longer side brought to 80-160 pixels.
 
     Small ink is enlarged (bilinear, then thresholded: smooth outlines). Large
@@ -252,6 +251,9 @@ def _work_mask(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tup
     binary : ndarray of bool, shape (h', w'), cropped to the ink
     width : float
         Stroke width as drawn, in pixels of the 28x28 image.
+    current : float
+        Stroke width of ``binary``, in pixels of the 28x28 image: ``width``
+        unless large ink was widened and shrunk.
     """
     rows, cols = np.flatnonzero((ink >= 0.5).any(axis=1)), np.flatnonzero((ink >= 0.5).any(axis=0))
     if rows.size == 0:
@@ -261,17 +263,19 @@ def _work_mask(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tup
     if longest < WORK_SIDE:
         factor = WORK_SIDE / longest
         binary = _crop(filters.resize(crop, (round(crop.shape[0] * factor), round(crop.shape[1] * factor))) >= 0.5)
-        return binary, filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
+        width = filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
+        return binary, width, width
     binary = _crop(crop >= 0.5)
     width = filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
     if longest <= 2 * WORK_SIDE:
-        return binary, width
+        return binary, width, width
     factor = 2 * WORK_SIDE / longest
     thinnest, drawn = 3.0 / factor, width * longest / MNIST_BOX  # in pixels of this crop
     if stroke_range is not None and drawn < thinnest:
         binary = filters.dilate(np.pad(binary, int(thinnest)), (thinnest - drawn) / 2)
     shape = (round(binary.shape[0] * factor), round(binary.shape[1] * factor))
-    return _crop(filters.resize(binary.astype(np.float32), shape) >= 0.5), width
+    binary = _crop(filters.resize(binary.astype(np.float32), shape) >= 0.5)
+    return binary, width, filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
 
 
 def _crop(mask: Mask) -> Mask:
