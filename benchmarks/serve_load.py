@@ -8,7 +8,9 @@ and prints one table row: requests, throughput, latency p50/p99 and errors
 sockets with a pre-built request, so they cost the shared CPU little.
 
 The picture is MNIST test digit 0 (a 7) as dark ink on white, a 28x28 PNG;
-``--mode json`` sends the same digit as ``{"pixels": [...]}``. The last
+``--mode json`` sends the same digit as ``{"pixels": [...]}``, ``--mode
+canvas`` the digit enlarged to 200x200 in the middle of a white 600x340 PNG,
+the size of the web page's drawing pad (what its live prediction sends). The last
 column is the library alone (``Recognizer.predict`` on the same input, in
 this process): the difference is the server's cost.
 
@@ -35,6 +37,9 @@ from digits.data.mnist import load_mnist
 from digits.recognizer import Recognizer
 
 
+LABELS = {"upload": "28x28 PNG upload", "json": "JSON 28x28 pixels", "canvas": "600x340 canvas PNG upload"}
+
+
 @dataclass(frozen=True)
 class Run:
     """What ``clients`` concurrent clients got in ``seconds``."""
@@ -53,8 +58,13 @@ def digit_request(mode: str, host: str, port: int) -> tuple[bytes, object]:
         content_type = b"application/json"
         library_input: object = digit
     else:
+        picture = Image.fromarray(digit)
+        if mode == "canvas":
+            pad = Image.new("L", (600, 340), 255)
+            pad.paste(picture.resize((200, 200), Image.Resampling.BILINEAR), (200, 70))
+            picture = pad
         out = io.BytesIO()
-        Image.fromarray(digit).save(out, format="PNG")
+        picture.save(out, format="PNG")
         boundary = b"digitsbenchmark"
         body = (
             b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="digit.png"\r\n'
@@ -138,8 +148,8 @@ def main() -> None:
         "--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients (default: 1 8 32)"
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each run (default: 10)")
-    parser.add_argument("--mode", choices=("upload", "json"), nargs="+", default=["upload", "json"],
-                        help="multipart PNG upload and/or JSON pixels (default: both)")  # fmt: skip
+    parser.add_argument("--mode", choices=tuple(LABELS), nargs="+", default=list(LABELS),
+                        help="28x28 PNG upload, JSON pixels, 600x340 canvas PNG upload (default: all)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=2, help="the server's --threads (default: 2)")
     args = parser.parse_args()
 
@@ -157,8 +167,7 @@ def main() -> None:
             for clients in args.clients:
                 run = asyncio.run(load(host, port, request, clients, args.seconds))
                 ms = 1000 * np.array(run.latencies)
-                label = "28x28 PNG upload" if mode == "upload" else "JSON 28x28 pixels"
-                print(f"| {label} | {clients} | {len(ms)} | {len(ms) / run.seconds:.0f} | "
+                print(f"| {LABELS[mode]} | {clients} | {len(ms)} | {len(ms) / run.seconds:.0f} | "
                       f"{np.percentile(ms, 50):.1f} | {np.percentile(ms, 99):.1f} | {run.errors} | {alone:.1f} |",
                       flush=True)  # fmt: skip
     finally:

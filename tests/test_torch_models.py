@@ -41,6 +41,22 @@ def tiny_cnn(fake_digits):
     return create_model("cnn-s2", **TINY).fit(X, y, X[:40], y[:40])
 
 
+def test_a_few_images_predict_on_one_thread_and_the_thread_count_is_restored(tiny_cnn, fake_digits, monkeypatch):
+    X = fake_digits[0][:40]
+    model = create_model("cnn-s2", **{**TINY, "threads": 0})
+    model.net_, model.classes_, model.inference_net_ = tiny_cnn.net_, tiny_cnn.classes_, None
+    counts: list[int] = []
+    real = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (counts.append(n), real(n))[1])
+    before = torch.get_num_threads()
+    one = model.predict_proba(X[:1])
+    assert counts == [1, before] and torch.get_num_threads() == before
+    counts.clear()
+    many = model.predict_proba(X)
+    assert counts == [before] and torch.get_num_threads() == before  # a batch keeps the default
+    np.testing.assert_allclose(one[0], many[0], atol=1e-6)
+
+
 # ---- architectures -----------------------------------------------------------
 def test_the_issue_models_are_registered():
     assert {"ann", "cnn-s1", "cnn-s2", "cnn-s3", "vgg16", "lenet5", "fast-cnn"} <= set(TORCH_MODELS)

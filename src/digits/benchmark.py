@@ -18,7 +18,7 @@ from digits.evaluation.plots import plot_accuracy_vs_time
 from digits.evaluation.report import read_metrics
 from digits.evaluation.speed import measure_speed
 from digits.fileio import atomic_write_json
-from digits.models.store import load_model, model_size_bytes
+from digits.models.store import load_model, model_size_bytes, resolve_runtime
 
 RESULTS_FILE = "benchmark.json"
 PLOT_FILE = "accuracy_vs_time.png"
@@ -42,7 +42,7 @@ class BenchmarkRow:
 
 
 def benchmark_run(
-    run_dir: str | os.PathLike[str], images: npt.NDArray[np.uint8], *, runtime: str = "torch"
+    run_dir: str | os.PathLike[str], images: npt.NDArray[np.uint8], *, runtime: str = "auto"
 ) -> BenchmarkRow:
     """Load a run folder's model, read its test metrics and measure its speed on ``images``.
 
@@ -52,8 +52,9 @@ def benchmark_run(
         A folder written by ``digits train``.
     images : ndarray of uint8, shape (n, 28, 28)
         Images to time predictions on (the test split).
-    runtime : {'torch', 'onnx'}
-        How the model predicts (see :func:`digits.models.store.load_model`).
+    runtime : {'auto', 'torch', 'onnx'}
+        How the model predicts (see :func:`digits.models.store.load_model`);
+        the row records the runtime used.
     """
     run_dir = Path(run_dir)
     metrics = read_metrics(run_dir)
@@ -61,7 +62,7 @@ def benchmark_run(
     speed = measure_speed(model, images)
     return BenchmarkRow(
         model=model.name,
-        runtime=runtime,
+        runtime=resolve_runtime(run_dir, runtime),
         run=str(run_dir),
         n_test=int(metrics["n"]),
         accuracy=float(metrics["accuracy"]),

@@ -61,7 +61,7 @@ class ModelCatalogue:
     models : sequence of str or path-like
         ``fast-cnn`` (the shipped model) or model folders; the first is the
         default. The shipped model is offered in any case.
-    runtime : {'torch', 'onnx'}
+    runtime : {'auto', 'torch', 'onnx'}
         How folder models predict (see :func:`digits.models.load_model`).
 
     Raises
@@ -72,7 +72,7 @@ class ModelCatalogue:
         If a folder is not a loadable model.
     """
 
-    def __init__(self, models: list[str | os.PathLike[str]], *, runtime: str = "torch") -> None:
+    def __init__(self, models: list[str | os.PathLike[str]], *, runtime: str = "auto") -> None:
         requested = [SHIPPED_MODEL if str(m) == SHIPPED_MODEL else Path(m) for m in models] or [SHIPPED_MODEL]
         if SHIPPED_MODEL not in requested:
             requested.append(SHIPPED_MODEL)

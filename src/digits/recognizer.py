@@ -160,8 +160,10 @@ class Recognizer:
         train``, or a fitted model.
     min_confidence : float
         Answers less confident than this (0-1) are rejected: ``digit`` None.
-    runtime : {'torch', 'onnx'}
-        How a model loaded from a folder predicts (see :func:`digits.models.load_model`).
+    runtime : {'auto', 'torch', 'onnx'}
+        How a model loaded from a folder predicts (see :func:`digits.models.load_model`);
+        'auto' uses onnxruntime when the folder holds an exported ``model.onnx`` (the
+        shipped model does).
     read_options : ReadOptions, optional
         Segmentation and scoring settings of :meth:`read`.
 
@@ -176,14 +178,14 @@ class Recognizer:
 
     def __init__(
         self, model: str | os.PathLike[str] | DigitModel | None = None, *, min_confidence: float = 0.0,
-        runtime: str = "torch", read_options: ReadOptions | None = None,
+        runtime: str = "auto", read_options: ReadOptions | None = None,
     ) -> None:  # fmt: skip
         if not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"min_confidence must be between 0 and 1, got {min_confidence!r}.")
         if runtime not in RUNTIMES:
             raise InputError(f"Unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}.")
         if isinstance(model, DigitModel):
-            if runtime != "torch":
+            if runtime == "onnx":
                 raise InputError("runtime applies to a model folder; pass the folder rather than a loaded model.")
             model._check_fitted()
             self.model = model

@@ -218,7 +218,7 @@ def evaluate_saved(
     split: str = "test",
     limit: int | None = None,
     data_dir: Path | None = None,
-    runtime: str = "torch",
+    runtime: str = "auto",
     on_download: ProgressFn | None = None,
 ) -> tuple[Evaluation, Any]:
     """Load a saved model and evaluate it on a split.

@@ -163,9 +163,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _add_runtime(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--runtime",
-        choices=("torch", "onnx"),
-        default="torch",
-        help="predict with the model's own code or with onnxruntime on its exported model.onnx (default: torch)",
+        choices=("auto", "torch", "onnx"),
+        default="auto",
+        help="predict with the model's own code (torch) or with onnxruntime on its exported model.onnx "
+        "(onnx); auto: onnx when the model folder holds that export (default: auto)",
     )
 
 

@@ -52,7 +52,7 @@ def _log_scores(scores: npt.ArrayLike, kind: ScoreKind) -> npt.NDArray[np.float6
         raise InputError("Expected finite scores; got NaN or infinite values.")
     if kind not in ("auto", "proba", "logits"):
         raise InputError(f"kind must be 'auto', 'proba' or 'logits', got {kind!r}.")
-    looks_like_proba = z.min() >= 0 and z.max() <= 1 and np.allclose(z.sum(axis=1), 1.0, rtol=0, atol=1e-4)
+    looks_like_proba = z.min() >= 0 and z.max() <= 1 and np.abs(z.sum(axis=1) - 1.0).max() <= 1e-4
     if kind == "proba" or (kind == "auto" and looks_like_proba):
         if not looks_like_proba:
             raise InputError("Expected probabilities in [0, 1] with rows summing to 1; pass kind='logits' for logits.")

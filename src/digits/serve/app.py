@@ -49,7 +49,7 @@ class ServeConfig:
     ----------
     models : tuple of str
         ``fast-cnn`` (the shipped model) or model folders; the first is the default.
-    runtime : {'torch', 'onnx'}
+    runtime : {'auto', 'torch', 'onnx'}
         How folder models predict.
     max_body_bytes : int
         Largest request body accepted.
@@ -62,7 +62,7 @@ class ServeConfig:
     """
 
     models: tuple[str, ...] = (SHIPPED_MODEL,)
-    runtime: str = "torch"
+    runtime: str = "auto"
     max_body_bytes: int = 10 * 1024 * 1024
     min_confidence: float = 0.5
     inference_threads: int = 2
