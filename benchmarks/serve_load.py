@@ -36,7 +36,6 @@ from PIL import Image
 from digits.data.mnist import load_mnist
 from digits.recognizer import Recognizer
 
-
 LABELS = {"upload": "28x28 PNG upload", "json": "JSON 28x28 pixels", "canvas": "600x340 canvas PNG upload"}
 
 

@@ -279,6 +279,8 @@ def test_image_over_40_megapixels_is_413_before_decoding(client: httpx.Client) -
         (json.dumps({"pixels": [0] * 783 + [256]}).encode(), "less than or equal to 255"),
         (json.dumps({"pixels": [0] * 783 + [-1]}).encode(), "greater than or equal to 0"),
         (json.dumps({"pixels": ["a"] * 784}).encode(), "pixels"),
+        (json.dumps({"pixels": [True] * 784}).encode(), "valid number"),  # JSON true is not 1
+        (json.dumps({"pixels": ["7"] * 784}).encode(), "valid number"),
         (b'{"pixels": [' + b"NaN, " * 783 + b"0]}", "Invalid JSON"),
         (json.dumps({"pixels": [0] * 784, "extra": 1}).encode(), "extra"),
         (b"[" * 100_000, "Invalid JSON"),

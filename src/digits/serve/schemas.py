@@ -6,11 +6,12 @@ from typing import Annotated
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from digits.errors import InputError
 
-Pixel = Annotated[float, Field(ge=0, le=255, allow_inf_nan=False)]
+Pixel = Annotated[float, Strict(), Field(ge=0, le=255, allow_inf_nan=False)]
+"""A grey level: a JSON number 0-255 (strict: ``true`` or ``"7"`` are not pixels)."""
 MNIST_SIDE = 28
 
 
