@@ -13,7 +13,7 @@ from digits.features.fourier import fourier
 from digits.features.hog import cell_histograms, hog
 from digits.features.shape import crossing_number, shape_features, skeletonize_batch
 from digits.features.zoning import zoning
-from digits.imaging.filters import skeletonize
+from digits.imaging.shapes import skeletonize
 
 WIDTHS = {"pixels": 784, "hog": 2025, "zoning": 49, "projections": 56, "shape": 12, "fourier": 66}
 uint8_batches = arrays(np.uint8, st.tuples(st.integers(1, 3), st.just(28), st.just(28)))

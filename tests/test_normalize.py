@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from digits.errors import InputError
-from digits.imaging import deskew, filters, normalize_digit, to_mnist
+from digits.imaging import deskew, filters, normalize_digit, shapes, to_mnist
 from digits.imaging.normalize import MNIST_STROKE_RANGE, NormalizedDigit, NormalizeOptions
 
 # polylines in a unit box (x, y), y downwards
@@ -115,7 +115,7 @@ def test_pen_width_is_measured_and_brought_into_mnist_range() -> None:
     assert thin.stroke_width < MNIST_STROKE_RANGE[0] < MNIST_STROKE_RANGE[1] < thick.stroke_width
     for result in (thin, thick):
         upscaled = filters.resize(result.image / 255, (112, 112)) >= 0.5
-        assert MNIST_STROKE_RANGE[0] - 0.5 <= filters.stroke_width(upscaled) / 4 <= MNIST_STROKE_RANGE[1] + 0.5
+        assert MNIST_STROKE_RANGE[0] - 0.5 <= shapes.stroke_width(upscaled) / 4 <= MNIST_STROKE_RANGE[1] + 0.5
     middle = normalized(render("7", pen=21))
     assert MNIST_STROKE_RANGE[0] <= middle.stroke_width <= MNIST_STROKE_RANGE[1]
 
@@ -343,24 +343,24 @@ def test_stroke_width_skeleton_and_lines() -> None:
     for width in (3, 5, 9, 15):
         mask = np.zeros((60, 120), bool)
         mask[20 : 20 + width, 10:110] = True
-        assert filters.stroke_width(mask) == pytest.approx(width, abs=1)
-        skeleton = filters.skeletonize(mask)
+        assert shapes.stroke_width(mask) == pytest.approx(width, abs=1)
+        skeleton = shapes.skeletonize(mask)
         assert skeleton.sum(axis=0)[20:100].max() == 1 and ndimage.label(skeleton, np.ones((3, 3)))[1] == 1
-        assert filters.long_lines(mask, 90).sum() == mask.sum() and not filters.long_lines(mask, 101).any()
-        assert not filters.long_lines(mask, 30, axis=0).any()
-    assert filters.stroke_width(np.zeros((5, 5), bool)) == 0
+        assert shapes.long_lines(mask, 90).sum() == mask.sum() and not shapes.long_lines(mask, 101).any()
+        assert not shapes.long_lines(mask, 30, axis=0).any()
+    assert shapes.stroke_width(np.zeros((5, 5), bool)) == 0
     dashed = np.zeros((10, 120), bool)
     dashed[4, ::2] = True  # 60 pixels of ink in the row, no run longer than 1
     dashed[7, 30:80] = True
-    assert np.array_equal(np.flatnonzero(filters.long_lines(dashed, 40).any(axis=1)), [7])
-    assert not filters.long_lines(dashed, 51).any() and not filters.long_lines(np.zeros((0, 5), bool), 3).any()
+    assert np.array_equal(np.flatnonzero(shapes.long_lines(dashed, 40).any(axis=1)), [7])
+    assert not shapes.long_lines(dashed, 51).any() and not shapes.long_lines(np.zeros((0, 5), bool), 3).any()
 
 
 def test_connected_components_report_stats() -> None:
     mask = np.zeros((10, 10), bool)
     mask[0:2, 0:3] = True
     mask[5:8, 5:7] = True
-    labels, parts = filters.connected_components(mask)
+    labels, parts = shapes.connected_components(mask)
     assert [(p.area, p.bbox, p.touches_edge) for p in parts] == [(6, (0, 0, 2, 3), True), (6, (5, 5, 8, 7), False)]
     assert labels.max() == 2 and (labels == 2).sum() == 6
 
@@ -400,9 +400,9 @@ def test_smoothing_and_edges() -> None:
 def test_dilate_by_a_small_disc_matches_the_distance_transform(seed: int, radius: float, density: float) -> None:
     mask = np.random.default_rng(seed).random((40, 50)) < density
     if not mask.any():  # the distance transform has no zero to measure from; dilating nothing gives nothing
-        assert not filters.dilate(mask, radius).any()
+        assert not shapes.dilate(mask, radius).any()
         return
-    assert np.array_equal(filters.dilate(mask, radius), ndimage.distance_transform_edt(~mask) <= radius)
+    assert np.array_equal(shapes.dilate(mask, radius), ndimage.distance_transform_edt(~mask) <= radius)
 
 
 @settings(max_examples=60, deadline=None)

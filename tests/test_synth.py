@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digits.data import render
+from digits.data import render, strokes
 from digits.data.mnist import load_mnist
 from digits.data.samples import Sample, StringSample, read_set, write_set
 from digits.data.strings import PUNCTUATION, digit_strings
@@ -188,7 +188,7 @@ def test_drawn_canvases(digits) -> None:
 
 
 def test_drawn_strokes_vary_in_width(digits) -> None:
-    from digits.imaging.filters import stroke_width
+    from digits.imaging.shapes import stroke_width
 
     widths = [stroke_width(grey(s.image) < 0.5) for s in drawn_digits(20, 7, *digits)]
     assert min(widths) < 6 and max(widths) > 12
@@ -200,16 +200,16 @@ def test_drawn_strokes_vary_in_width(digits) -> None:
 def test_trace_skeleton_line_ring_and_fork() -> None:
     line = np.zeros((20, 20), bool)
     line[10, 3:17] = True
-    (path,) = render.trace_skeleton(line)
+    (path,) = strokes.trace_skeleton(line)
     assert {tuple(path[0]), tuple(path[-1])} == {(3.0, 10.0), (16.0, 10.0)} and len(path) == 14
     canvas = Image.new("1", (30, 30), 0)
     ImageDraw.Draw(canvas).ellipse((5, 5, 24, 24), outline=1)
-    paths = render.trace_skeleton(np.asarray(canvas, bool))
+    paths = strokes.trace_skeleton(np.asarray(canvas, bool))
     assert len(paths) == 1 and np.array_equal(paths[0][0], paths[0][-1]), "a ring is one closed path"
     fork = np.zeros((21, 21), bool)
     fork[10, 2:19] = True
     fork[2:10, 10] = True
-    paths = render.trace_skeleton(fork)
+    paths = strokes.trace_skeleton(fork)
     assert len(paths) == 3 and sum(len(p) for p in paths) == fork.sum() + 2  # the fork pixel ends 3 paths
 
 
@@ -217,8 +217,8 @@ def test_trace_skeleton_drops_short_spurs_only() -> None:
     fork = np.zeros((30, 30), bool)
     fork[15, 2:28] = True
     fork[12:15, 14] = True  # a 3-pixel spur
-    assert len(render.trace_skeleton(fork, min_spur=5)) == 2
-    assert len(render.trace_skeleton(fork, min_spur=2)) == 3
+    assert len(strokes.trace_skeleton(fork, min_spur=5)) == 2
+    assert len(strokes.trace_skeleton(fork, min_spur=2)) == 3
 
 
 def test_blobs_that_do_not_trace_are_painted_whole(digits) -> None:
@@ -226,9 +226,9 @@ def test_blobs_that_do_not_trace_are_painted_whole(digits) -> None:
     ImageDraw.Draw(canvas).ellipse((24, 40, 88, 104), fill=255)  # a solid loop
     ImageDraw.Draw(canvas).line([(40, 50), (70, 8)], fill=255, width=12)
     blob = np.asarray(canvas.resize((28, 28), Image.Resampling.BOX))
-    assert render.digit_strokes(blob).fidelity < render.MIN_FIDELITY
-    assert render.digit_strokes(digits[0][6]).fidelity > render.MIN_FIDELITY
-    solid = render.pen_alpha(blob, 100, 4) > 0.5
+    assert strokes.digit_strokes(blob).fidelity < strokes.MIN_FIDELITY
+    assert strokes.digit_strokes(digits[0][6]).fidelity > strokes.MIN_FIDELITY
+    solid = strokes.pen_alpha(blob, 100, 4) > 0.5
     assert solid.mean() > 0.3, "drawn with its own shape, not a 4 px line"
     for s in drawn_digits(4, 0, blob[None], [6]):
         x, y, w, h = s.box

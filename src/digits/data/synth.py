@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from digits.data import render
+from digits.data import render, strokes
 from digits.data.samples import Box, Sample
 from digits.errors import InputError
 
@@ -97,7 +97,7 @@ def _pen(digit: npt.NDArray[np.uint8], height: float, style: dict[str, float], *
     """Ink alpha of ``digit`` ``height`` px tall written with the pen ``style``."""
     if "edge" in style:
         return render.ink_alpha(digit, height, aspect=aspect, edge=style["edge"], angle=angle)
-    return render.pen_alpha(digit, height, max(1.0, height * style["ratio"]), aspect=aspect, angle=angle)
+    return strokes.pen_alpha(digit, height, max(1.0, height * style["ratio"]), aspect=aspect, angle=angle)
 
 
 def _margins(frame: tuple[int, int], patch: tuple[int, ...]) -> list[tuple[int, int, int]]:
@@ -220,7 +220,7 @@ def _brush(rng: np.random.Generator, height: float) -> float:
     return float(np.clip(rng.uniform(low, high), 2.0, max(2.0, 0.2 * height)))
 
 
-def _pose(rng: np.random.Generator, paths: list[render.Path2D]) -> list[render.Path2D]:
+def _pose(rng: np.random.Generator, paths: list[strokes.Path2D]) -> list[strokes.Path2D]:
     """Paths slanted, rotated, stretched and trembling a little, as a hand draws with a mouse or finger."""
     shear, angle, aspect = rng.uniform(-0.25, 0.25), np.radians(rng.uniform(-10, 10)), rng.uniform(0.8, 1.2)
     c, s = np.cos(angle), np.sin(angle)
@@ -243,7 +243,7 @@ def _canvas_size(rng: np.random.Generator) -> tuple[int, int]:
 
 
 def _stroked(
-    rng: np.random.Generator, hand: np.random.Generator, paths: list[render.Path2D], size: tuple[int, int],
+    rng: np.random.Generator, hand: np.random.Generator, paths: list[strokes.Path2D], size: tuple[int, int],
     height: float, brush: float, smooth: bool, dabs: bool,
 ) -> npt.NDArray[np.uint8]:  # fmt: skip
     """A white canvas (h, w) with the posed ``paths`` drawn ``height`` px tall in black, ``brush`` px wide."""
@@ -257,7 +257,7 @@ def _stroked(
     origin = rng.uniform(margin, frame - extent - margin) + brush / 2
     ss = 4 if smooth else 1  # anti-aliased like an HTML canvas, or hard-edged like Tk
     canvas = Image.new("L", (w * ss, h * ss), 255)
-    render.draw_paths(canvas, [((p - low) * scale + origin) * ss for p in paths], brush * ss, dabs=dabs)
+    strokes.draw_paths(canvas, [((p - low) * scale + origin) * ss for p in paths], brush * ss, dabs=dabs)
     return np.asarray(canvas.resize((w, h), Image.Resampling.BOX) if smooth else canvas).copy()
 
 
@@ -281,11 +281,11 @@ def _drawn(rng: np.random.Generator, digit: npt.NDArray[np.uint8]) -> tuple[npt.
     (w, h), hand = _canvas_size(rng), rng.spawn(1)[0]
     height = rng.uniform(0.3, 0.85) * min(h, 1.4 * w)
     brush, smooth, dabs = _brush(rng, height), rng.random() < 0.5, rng.random() < 0.15
-    strokes = render.digit_strokes(digit)
-    if strokes.fidelity < render.MIN_FIDELITY:
+    traced = strokes.digit_strokes(digit)
+    if traced.fidelity < strokes.MIN_FIDELITY:
         image = _painted(rng, hand, digit, (w, h), height, smooth)
     else:
-        image = _stroked(rng, hand, strokes.paths, (w, h), height, brush, smooth, dabs)
+        image = _stroked(rng, hand, traced.paths, (w, h), height, brush, smooth, dabs)
     box = render.ink_box(1.0 - image / 255.0, level=0.5)
     assert box is not None, "a drawn digit always leaves ink"
     return (np.repeat(image[:, :, None], 3, axis=2) if rng.random() < 0.3 else image), box
@@ -298,7 +298,7 @@ def drawn_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
     (slant, rotation, stretch, tremor), scaled to 30-85% of the canvas and
     drawn in black with a brush 2-40 pixels wide (at most a fifth of the
     digit's height); half the canvases are anti-aliased, 15% stamp discs.
-    The ~2% of digits too blobby to trace (:data:`render.MIN_FIDELITY`) are
+    The ~2% of digits too blobby to trace (:data:`strokes.MIN_FIDELITY`) are
     painted in their own shape instead, like a thick marker.
 
     Parameters

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from digits.imaging.filters import skeletonize
+from digits.imaging.shapes import skeletonize
 
 INK_LEVEL = 0.5
 """Pixels at or above this fraction of full scale count as ink."""

@@ -5,7 +5,8 @@
 - :mod:`~digits.imaging.normalize` is the one normalization every input goes
   through: :func:`normalize_digit` (whole pictures) and :func:`to_mnist`
   (already segmented ink).
-- :mod:`~digits.imaging.filters` holds the small operations they are built from.
+- :mod:`~digits.imaging.filters` (grey images) and :mod:`~digits.imaging.shapes`
+  (binary masks) hold the small operations they are built from.
 - :mod:`~digits.imaging.deskew` removes slant by image moments.
 """
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from digits.imaging import filters
+from digits.imaging import shapes
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     pixels are put back. Vertical lines are left alone (a "1" is one); lines
     tilted by over a pixel are not found.
     """
-    lines = filters.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
+    lines = shapes.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
     if not lines.any():
         return mask
     eight = np.ones((3, 3), dtype=bool)
@@ -63,7 +63,7 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     if not ruled.any():
         return mask
     rest = mask & ~ruled
-    reach = int(np.ceil(filters.stroke_width(ruled))) + 2
+    reach = int(np.ceil(shapes.stroke_width(ruled))) + 2
     above = ndimage.maximum_filter1d(rest, reach, axis=0, origin=(reach - 1) // 2)
     below = ndimage.maximum_filter1d(rest, reach, axis=0, origin=-(reach // 2))
     return rest | (ruled & above & below)
@@ -86,7 +86,7 @@ def select_digit(mask: Mask, *, speck_fraction: float, join_distance: float, min
     min_extent : float
         Least longer side of the digit, pixels; a smaller digit gives None.
     """
-    labels, components = filters.connected_components(mask)
+    labels, components = shapes.connected_components(mask)
     candidates = [c for c in components if not is_frame(c, labels, components)]
     lines = {c.label for c in candidates if is_spanning_line(c, labels)}
     for pool in ([c for c in candidates if c.label not in lines], candidates):
@@ -97,7 +97,7 @@ def select_digit(mask: Mask, *, speck_fraction: float, join_distance: float, min
     return None
 
 
-def _gather(pool: list[filters.Component], speck_fraction: float, join_distance: float, min_extent: float) -> list[int]:
+def _gather(pool: list[shapes.Component], speck_fraction: float, join_distance: float, min_extent: float) -> list[int]:
     """Labels of the largest component and the non-specks near it; empty if they are too small."""
     if not pool:
         return []
@@ -114,7 +114,7 @@ def _gather(pool: list[filters.Component], speck_fraction: float, join_distance:
     return chosen if max(bottom - top, right - left) >= min_extent else []
 
 
-def is_frame(c: filters.Component, labels: Labels, components: list[filters.Component]) -> bool:
+def is_frame(c: shapes.Component, labels: Labels, components: list[shapes.Component]) -> bool:
     """Whether a component is a frame, page edge or ruled line rather than part of a digit.
 
     It is a horizontal line (half the image's width, eight times longer than
@@ -136,7 +136,7 @@ def is_frame(c: filters.Component, labels: Labels, components: list[filters.Comp
     return False
 
 
-def is_spanning_line(c: filters.Component, labels: Labels) -> bool:
+def is_spanning_line(c: shapes.Component, labels: Labels) -> bool:
     """Whether a component touches two image edges and is straight (ten times longer than wide)."""
     top, left, bottom, right = c.bbox
     if (top == 0) + (left == 0) + (bottom == labels.shape[0]) + (right == labels.shape[1]) < 2:

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from digits.imaging import filters
+from digits.imaging import filters, shapes
 from digits.imaging.components import cut_ruled_lines
 from digits.imaging.io import ImageSource, read_image
 
@@ -190,7 +190,7 @@ def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions) -> float | N
     if keep.all():
         low = high = float(np.median(strength))
     else:
-        low, high = np.percentile(strength[~filters.dilate(keep, 3.0)], [50.0, 84.0])
+        low, high = np.percentile(strength[~shapes.dilate(keep, 3.0)], [50.0, 84.0])
     contrast = float(np.median(strength[keep]) - low)
     if contrast < opts.min_contrast or contrast < opts.min_snr * (high - low):
         return _none(f"ink too faint or noisy (contrast {contrast:.3f}, background noise {high - low:.3f})")
@@ -205,7 +205,7 @@ def soft_ink(strength: FloatImage, level: float, keep: Mask, within: Mask | None
     outline to a fraction of a pixel for :func:`to_mnist`; ``within`` (h, w),
     if given, limits them (to leave out a neighbouring digit's ink).
     """
-    near = filters.dilate(keep, 2.0) if within is None else filters.dilate(keep, 2.0) & within
+    near = shapes.dilate(keep, 2.0) if within is None else shapes.dilate(keep, 2.0) & within
     return np.where(near, np.clip(strength / (2.0 * level), 0.0, 1.0), 0.0).astype(np.float32)
 
 

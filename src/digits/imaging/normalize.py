@@ -35,7 +35,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from digits.errors import InputError
-from digits.imaging import filters
+from digits.imaging import filters, shapes
 from digits.imaging.components import select_digit
 from digits.imaging.deskew import deskew as deskew_images
 from digits.imaging.ink import find_ink, ink_contrast, soft_ink
@@ -46,7 +46,7 @@ Mask = npt.NDArray[np.bool_]
 
 MNIST_SIDE, MNIST_BOX, MNIST_CENTRE = 28, 20, (14.0, 14.0)
 MNIST_STROKE_RANGE = (1.75, 2.67)
-"""Quartiles of MNIST's stroke width, pixels at 28x28: :func:`filters.stroke_width` on
+"""Quartiles of MNIST's stroke width, pixels at 28x28: :func:`shapes.stroke_width` on
 2,000 test digits enlarged 4x (median 2.25, 10th-90th percentile 1.55-3.25)."""
 MIN_DIGIT_PIXELS = 8
 """A digit spans at least this many pixels of the input image, whatever its size."""
@@ -263,19 +263,19 @@ def _work_mask(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tup
     if longest < WORK_SIDE:
         factor = WORK_SIDE / longest
         binary = _crop(filters.resize(crop, (round(crop.shape[0] * factor), round(crop.shape[1] * factor))) >= 0.5)
-        width = filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
+        width = shapes.stroke_width(binary) * MNIST_BOX / max(binary.shape)
         return binary, width, width
     binary = _crop(crop >= 0.5)
-    width = filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
+    width = shapes.stroke_width(binary) * MNIST_BOX / max(binary.shape)
     if longest <= 2 * WORK_SIDE:
         return binary, width, width
     factor = 2 * WORK_SIDE / longest
     thinnest, drawn = 3.0 / factor, width * longest / MNIST_BOX  # in pixels of this crop
     if stroke_range is not None and drawn < thinnest:
-        binary = filters.dilate(np.pad(binary, int(thinnest)), (thinnest - drawn) / 2)
+        binary = shapes.dilate(np.pad(binary, int(thinnest)), (thinnest - drawn) / 2)
     shape = (round(binary.shape[0] * factor), round(binary.shape[1] * factor))
     binary = _crop(filters.resize(binary.astype(np.float32), shape) >= 0.5)
-    return binary, width, filters.stroke_width(binary) * MNIST_BOX / max(binary.shape)
+    return binary, width, shapes.stroke_width(binary) * MNIST_BOX / max(binary.shape)
 
 
 def _crop(mask: Mask) -> Mask:
@@ -300,9 +300,9 @@ def _restroke(binary: Mask, width: float, target: float) -> Mask:
     delta = (target * longest / MNIST_BOX - current) / (2.0 * (1.0 - target / MNIST_BOX))
     binary = np.pad(binary, int(np.ceil(max(delta, 0.0))) + 1)
     if delta > 0:
-        return _crop(filters.dilate(binary, delta))
-    peeled = filters.skeletonize(binary, iterations=round(-delta))  # thick strokes and blobs lose -delta layers
-    tube = filters.dilate(filters.skeletonize(binary), (current + 2.0 * delta - 1.0) / 2.0) & binary  # thin parts
+        return _crop(shapes.dilate(binary, delta))
+    peeled = shapes.skeletonize(binary, iterations=round(-delta))  # thick strokes and blobs lose -delta layers
+    tube = shapes.dilate(shapes.skeletonize(binary), (current + 2.0 * delta - 1.0) / 2.0) & binary  # thin parts
     thinned = peeled | tube
     return _crop(thinned if thinned.any() else binary)  # a solid blob peels away entirely: keep it as it is
 

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from digits.imaging import filters
+from digits.imaging import shapes
 from digits.imaging.components import cut_ruled_lines, is_frame
 from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
 from digits.imaging.io import ImageSource
@@ -181,11 +181,11 @@ def _grown(ink: InkImage, strong: Mask, grow: float) -> Mask:
     """
     if grow >= 1.0 or not strong.any():
         return strong
-    near = filters.dilate(strong, 1.5 * filters.stroke_width(strong))
+    near = shapes.dilate(strong, 1.5 * shapes.stroke_width(strong))
     faint = cut_ruled_lines(ink.strength > ink.paper + grow * (ink.level - ink.paper), relative=RULED) & near
     ruled = (ink.strength > ink.level) & ~strong
     if ruled.any():
-        faint &= ~filters.dilate(ruled, 2.0)
+        faint &= ~shapes.dilate(ruled, 2.0)
     labels, _ = ndimage.label(faint | strong, structure=np.ones((3, 3), bool))
     seeds = np.unique(labels[strong])
     return np.isin(labels, seeds[seeds > 0])
@@ -225,7 +225,7 @@ def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[
     is dropped when it is a horizontal line or over 1.5 digit heights;
     otherwise it is a digit touching the edge of a tightly cropped image.
     """
-    labels, components = filters.connected_components(mask)
+    labels, components = shapes.connected_components(mask)
     boxes = ndimage.find_objects(np.where(strong, labels, 0), max_label=len(components))
     components = [c for c, box in zip(components, boxes, strict=True) if box is not None]
     frames = {c.label for c in components if is_frame(c, labels, components)}
