@@ -35,9 +35,10 @@ from digits.models.base import DigitModel
 WEIGHTS = "weights.safetensors"
 PREDICT_BATCH = 1024
 SMALL_BATCH = 4
-"""Up to this many images predict on one CPU thread when ``threads`` is 0: waking a second
-thread for each call cost more than it saved (fast-cnn, one image between normalizations:
-0.6 ms on one thread, 1.4 ms on two)."""
+"""Up to this many images predict on one CPU thread when ``threads`` is 0: waking idle
+threads for each call costs more than they save (fast-cnn, one image right after a
+normalization: 0.72 ms on one thread, 0.79 ms on two, ``benchmarks/predict_latency.py``;
+0.62 and 1.38 ms when longer gaps let the threads sleep)."""
 _THREAD_COUNT = threading.Lock()
 """Held while a prediction changes torch's (process-wide) thread count and restores it."""
 OPTIMIZERS = ("adam", "adamw", "sgd", "adadelta")
