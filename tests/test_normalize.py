@@ -9,6 +9,7 @@ lines, noise and JPEG. Blank and noise-only pictures must give no digit.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
+from digits.data.mnist import load_mnist
+from digits.data.synth import photo_digits
 from digits.errors import InputError
 from digits.imaging import deskew, filters, normalize_digit, shapes, to_mnist
 from digits.imaging.normalize import MNIST_STROKE_RANGE, NormalizedDigit, NormalizeOptions
@@ -417,3 +420,17 @@ def test_the_otsu_histogram_counts_as_numpy_does(seed: int, n: int, bins: int, l
     counts, edges = filters._histogram(values, bins, lo, hi)
     expected_counts, expected_edges = np.histogram(values, bins=bins, range=(lo, hi))
     assert np.array_equal(counts, expected_counts) and np.array_equal(edges, expected_edges)
+
+
+# photo-like renderings of train digits (photo_digits(300, 9, train)) that once went wrong
+PHOTOS_SEED, UNEVEN_LIGHT, THICK_ZERO = 9, (183, 184), 86
+
+
+def test_uneven_light_and_thick_markers_get_the_right_polarity(mnist_dir: Path) -> None:
+    # a bright paper corner outreached thin grey ink (183, 184: light-on-dark, no digit found);
+    # detrending over too narrow a window made the hole of a thick marker "0" stand out (86)
+    train = load_mnist(mnist_dir, download=False).train
+    samples = photo_digits(300, PHOTOS_SEED, train.images, train.labels)
+    for index in (*UNEVEN_LIGHT, THICK_ZERO):
+        found = normalize_digit(samples[index].image)
+        assert found is not None and found.polarity == "dark-on-light", index

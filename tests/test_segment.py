@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digits.imaging.normalize import to_mnist
+from digits.data.mnist import load_mnist
+from digits.data.synth import photo_digits
+from digits.imaging.normalize import normalize_digit, to_mnist
 from digits.imaging.segment import Candidate, SegmentOptions, segment_digits
 from small_model import mnist_test, paste_digits, paste_touching, small_model_dir
 
@@ -201,3 +203,16 @@ def test_touching_mnist_digits_are_read_as_two(mnist_dir: Path, model_dir: Path)
         truths.append(f"{labels[a]}{labels[a + 1]}")
     assert sum(len(text) == 2 for text in texts) >= 20
     assert sum(text == truth for text, truth in zip(texts, truths, strict=True)) >= 17
+
+
+def test_a_digit_found_alone_is_found_by_the_segmentation_too(mnist_dir: Path) -> None:
+    # a 40x43 photo-like 7 (photo_digits(300, 9, train)[146]): the contrast test once looked at the
+    # grown ink, whose faint pixels lowered it below the noise limit, and the segmentation found nothing
+    train = load_mnist(mnist_dir, download=False).train
+    sample = photo_digits(300, 9, train.images, train.labels)[146]
+    assert normalize_digit(sample.image) is not None
+    candidates = segment_digits(sample.image)
+    assert len(candidates) == 1
+    x, y, w, h = candidates[0].whole.box
+    bx, by, bw, bh = sample.box
+    assert abs(x - bx) <= 2 and abs(y - by) <= 2 and abs(w - bw) <= 3 and abs(h - bh) <= 3

@@ -83,12 +83,22 @@ def _working_image(grey: FloatImage, min_side: int) -> FloatImage:
 def _is_dark_ink(grey: FloatImage) -> bool:
     """Whether the ink is darker than the paper.
 
-    Ink covers a minority of the picture, so the median is paper (shading
-    included) and the ink is the tail reaching farther from it, compared at
-    the 0.1th and 99.9th percentiles of a lightly smoothed copy.
+    Ink covers a minority of the picture and changes faster than the light
+    does. With the slow changes removed (the mean over a square window as
+    wide as the shorter side takes out gradients, vignettes and shadows, and
+    is far wider than a marker's stroke), the ink is the tail reaching
+    farther from zero, compared at the 0.1th and 99.9th percentiles of a
+    lightly smoothed copy. On train-digit renderings: compared around the
+    median instead, a bright corner of unevenly lit paper outreached thin grey
+    ink in 11 of 1,000 and 3 of 300 photo-like digits; a window 0.43 of the
+    side was too narrow for a thick marker "0" (its hole then stands out
+    bright); this window got all 1,300 right, and 300 drawn, 300 MNIST, 300
+    inverted MNIST and 300 inverted photo-like digits.
     """
-    low, median, high = np.percentile(filters.gaussian_blur(grey, 1.0), [0.1, 50.0, 99.9])
-    return bool(median - low >= high - median)
+    smooth = filters.gaussian_blur(grey, 1.0)
+    detail = smooth - ndimage.uniform_filter(smooth, min(grey.shape), mode="reflect")
+    low, high = np.percentile(detail, [0.1, 99.9])
+    return bool(-low >= high)
 
 
 def _ink_strength(bright: FloatImage, uneven_limit: float) -> tuple[FloatImage, Literal["uniform", "uneven"]]:

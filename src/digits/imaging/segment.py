@@ -159,7 +159,8 @@ def segment_digits(image: ImageSource, options: SegmentOptions | None = None) ->
     height = _digit_height(marks)
     lines = _lines(_merge(marks, height, opts), height, opts)
     used = [label for line in lines for mark in line for label in mark.labels]
-    if not used or ink_contrast(ink, np.isin(labels, used), opts.normalize) is None:
+    # the contrast of the ink above the threshold, as for one digit: grown faint pixels would lower it
+    if not used or ink_contrast(ink, np.isin(labels, used) & strong, opts.normalize) is None:
         return []
     return [
         _candidate(ink, labels, mark, number, _digit_height(line), opts)
