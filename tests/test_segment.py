@@ -216,3 +216,17 @@ def test_a_digit_found_alone_is_found_by_the_segmentation_too(mnist_dir: Path) -
     x, y, w, h = candidates[0].whole.box
     bx, by, bw, bh = sample.box
     assert abs(x - bx) <= 2 and abs(y - by) <= 2 and abs(w - bw) <= 3 and abs(h - bh) <= 3
+
+
+@pytest.mark.parametrize("dark", [True, False])
+def test_a_small_digit_on_a_large_page_is_found_in_either_polarity(mnist_dir: Path, dark: bool) -> None:
+    # the digit covers 0.1 % of the page: the polarity's 0.1th-percentile tails once landed on paper
+    images, _ = mnist_test(mnist_dir)
+    digit = np.asarray(Image.fromarray(images[0]).resize((60, 60), Image.Resampling.BICUBIC), np.float32)
+    page = np.full((1200, 900), 240.0)
+    page[500:560, 400:460] -= 200 * digit / 255
+    page = np.clip(page, 0, 255).astype(np.uint8)
+    candidates = segment_digits(page if dark else 255 - page)
+    assert len(candidates) == 1
+    x, y, w, h = candidates[0].whole.box
+    assert 400 <= x and x + w <= 460 and 500 <= y and y + h <= 560 and h >= 35
