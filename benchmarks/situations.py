@@ -3,7 +3,8 @@
 Each situation places MNIST **train** digits (200 by default, a fixed random
 choice) the way a user might supply them: in a printed form box, on a
 transparent canvas (RGBA PNG), on a dark-mode canvas, as faint pencil on a
-noisy scan, blue on yellow paper, and as a small digit on a large page. Prints
+noisy scan, blue on yellow paper, on squared paper, and as a small digit on a
+large page. Prints
 how many ``Recognizer.predict`` reads right, how many it declines (no digit
 found), and, for the page, how many ``Recognizer.read`` reads right.
 
@@ -78,6 +79,16 @@ def blue_on_yellow(digit: np.ndarray) -> np.ndarray:
     return canvas.astype(np.uint8)
 
 
+def squared_paper(digit: np.ndarray, spacing: int, width: int) -> np.ndarray:
+    """The digit (120 px) written on squared paper: grey (150) lines ``width`` px wide every ``spacing`` px."""
+    page = np.full((240, 240), 245.0)
+    for offset in range(width):
+        page[offset::spacing, :] = 150
+        page[:, offset::spacing] = 150
+    page[60:180, 60:180] *= 1 - (200 / 245) * enlarged(digit, 120)  # ink darkens paper and lines alike
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
 def small_on_page(digit: np.ndarray) -> np.ndarray:
     """A 60x60 digit on a 1200x900 page: under 4 % of the page's side, which ``predict`` declines."""
     return on_paper((1200, 900), digit, 60, (500, 400))
@@ -96,6 +107,8 @@ def main() -> None:
         ("dark-mode canvas", dark_mode),
         ("faint pencil, noisy scan", lambda d: pencil(d, rng)),
         ("blue ink on yellow paper", blue_on_yellow),
+        ("squared paper, 40 px, 2 px lines", lambda d: squared_paper(d, 40, 2)),
+        ("squared paper, 30 px, 1 px lines", lambda d: squared_paper(d, 30, 1)),
         ("60 px digit on a 1200x900 page", small_on_page),
     ]
     print(f"# {platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, {n} train digits")

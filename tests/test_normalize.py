@@ -342,6 +342,28 @@ def test_otsu_separates_two_levels() -> None:
     assert filters.otsu_threshold(np.full(5, 0.4)) == pytest.approx(0.4)
 
 
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize(("spacing", "width"), [(40, 2), (30, 1)])
+def test_squared_paper_is_not_part_of_the_digit(shape: str, spacing: int, width: int, canonical: dict) -> None:
+    # on squared paper every line touches every other one: the lines once counted as the ink a
+    # ruled line touches, so none was removed and the grid was one frame with the digit (no digit)
+    clean = render(shape, canvas=(240, 240), height=150, pen=8)
+    squared = clean.copy()
+    for offset in range(width):
+        squared[offset::spacing, :] = np.minimum(squared[offset::spacing, :], 0.4)
+        squared[:, offset::spacing] = np.minimum(squared[:, offset::spacing], 0.4)
+    result = normalized(squared)
+    assert result.polarity == "dark-on-light"
+    assert corr(result.image, normalized(clean).image) >= 0.9
+
+
+def test_a_1_drawn_from_edge_to_edge_is_kept() -> None:
+    # vertical lines are cut only where they stick out of other ink: a lone stroke may be a "1"
+    line = np.ones((200, 160), np.float32)
+    line[:, 78:84] = 0.0
+    assert normalized(line).image.any()
+
+
 def test_stroke_width_skeleton_and_lines() -> None:
     for width in (3, 5, 9, 15):
         mask = np.zeros((60, 120), bool)

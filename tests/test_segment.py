@@ -230,3 +230,17 @@ def test_a_small_digit_on_a_large_page_is_found_in_either_polarity(mnist_dir: Pa
     assert len(candidates) == 1
     x, y, w, h = candidates[0].whole.box
     assert 400 <= x and x + w <= 460 and 500 <= y and y + h <= 560 and h >= 35
+
+
+def test_a_printed_box_around_a_digit_is_not_read(mnist_dir: Path) -> None:
+    # the box's sides are long vertical lines; cutting them as grid lines left two "1"s beside the digit
+    images, _ = mnist_test(mnist_dir)
+    digit = np.asarray(Image.fromarray(images[0]).resize((120, 120), Image.Resampling.BICUBIC), np.float32)
+    page = np.full((190, 190), 245.0)
+    page[35:155, 35:155] -= 200 * digit / 255
+    picture = Image.fromarray(np.clip(page, 0, 255).astype(np.uint8))
+    ImageDraw.Draw(picture).rectangle([10, 10, 180, 180], outline=60, width=3)
+    candidates = segment_digits(np.asarray(picture))
+    assert len(candidates) == 1
+    x, y, w, h = candidates[0].whole.box
+    assert 35 <= x and x + w <= 155 and 35 <= y and y + h <= 155

@@ -10,6 +10,7 @@ largest plausible component and the sizeable ones near it);
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +24,14 @@ Mask = npt.NDArray[np.bool_]
 Labels = npt.NDArray[np.int32]
 
 
+GRID_LENGTH = 0.9
+"""A vertical run at least this fraction of the image's height may be a grid or margin line."""
+GRID_MARGIN = 0.25
+"""... and is one when it sticks out above and below the ink it touches by this fraction of its height."""
+
+
 def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
-    """Remove ruled lines from the ink (h, w), mending strokes that cross them.
+    """Remove ruled and grid lines from the ink (h, w), mending strokes that cross them.
 
     A straight horizontal run longer than 40% of the image's width is a ruled
     line when it sticks out on both sides of the other ink it touches by more
@@ -32,41 +39,78 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     strokes begin, a ruled line runs on past them. With ``relative``, a run
     at least that many times as long as the tallest mark it touches is a
     ruled line too (one crossing a whole row of digits does not stick out of
-    the row). Where ink lies above and below a removed line, the line's
-    pixels are put back. Vertical lines are left alone (a "1" is one); lines
+    the row). A vertical run over :data:`GRID_LENGTH` of the height (squared
+    paper, a margin) is a line when it touches other ink and sticks out above
+    and below it by :data:`GRID_MARGIN` of its height; a vertical stroke on
+    its own may be a "1" and stays. Long lines of either direction do not
+    count as the ink a vertical line touches (on squared paper every line
+    touches all the others), and vertical lines found to be grid lines do not
+    count for the horizontal ones, while a frame's sides do (its top and
+    bottom end at them: frames are left to :func:`is_frame`). Where ink lies
+    on both sides of a removed line, the line's pixels are put back. Lines
     tilted by over a pixel are not found.
     """
-    lines = shapes.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
-    if not lines.any():
+    across = shapes.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
+    down = shapes.long_lines(mask, int(GRID_LENGTH * mask.shape[0]), axis=0)
+    if not across.any() and not down.any():
         return mask
     eight = np.ones((3, 3), dtype=bool)
     owners, n_owners = ndimage.label(mask, structure=eight)
-    pieces, _ = ndimage.label(lines, structure=eight)
-    rest, ruled = mask & ~lines, np.zeros_like(lines)
+    ruled_down = np.zeros_like(mask)
+    for here, extent in _line_pieces(down, axis=0):
+        span = _touched_span(here, owners, n_owners, mask & ~across & ~down, axis=0)
+        if span is not None and not _inside(extent, span, GRID_MARGIN):
+            ruled_down |= here
+    rest = mask & ~across & ~ruled_down  # a frame's sides stay: its top and bottom then end at them
+    marks = heights = None
     if relative is not None:
         marks, _ = ndimage.label(rest, structure=eight)
         heights = [0] + [s[0].stop - s[0].start for s in ndimage.find_objects(marks)]
-    for i, piece in enumerate(ndimage.find_objects(pieces), start=1):
-        here = pieces == i
-        touched = np.zeros(n_owners + 1, dtype=bool)  # the components this line is part of
-        touched[owners[here]] = True
-        columns = np.flatnonzero((rest & touched[owners]).any(axis=0))
-        if columns.size:
-            margin = 0.1 * (columns[-1] - columns[0] + 1)
-            inside = piece[1].start >= columns[0] - margin or piece[1].stop - 1 <= columns[-1] + margin
-            if inside and relative is not None:
-                touching = np.unique(marks[ndimage.binary_dilation(here, eight) & rest])
-                inside = piece[1].stop - piece[1].start < relative * max((heights[t] for t in touching), default=0)
-            if inside:
+    ruled_across = np.zeros_like(mask)
+    for here, extent in _line_pieces(across, axis=1):
+        span = _touched_span(here, owners, n_owners, rest, axis=1)
+        if span is not None and _inside(extent, span, 0.1):
+            if relative is None or extent[1] - extent[0] < relative * _tallest(here, marks, heights, rest):
                 continue
-        ruled |= here
-    if not ruled.any():
-        return mask
-    rest = mask & ~ruled
-    reach = int(np.ceil(shapes.stroke_width(ruled))) + 2
-    above = ndimage.maximum_filter1d(rest, reach, axis=0, origin=(reach - 1) // 2)
-    below = ndimage.maximum_filter1d(rest, reach, axis=0, origin=-(reach // 2))
-    return rest | (ruled & above & below)
+        ruled_across |= here
+    out = mask & ~ruled_across & ~ruled_down
+    for ruled, axis in ((ruled_across, 0), (ruled_down, 1)):
+        if ruled.any():
+            reach = int(np.ceil(shapes.stroke_width(ruled))) + 2
+            before = ndimage.maximum_filter1d(out, reach, axis=axis, origin=(reach - 1) // 2)
+            after = ndimage.maximum_filter1d(out, reach, axis=axis, origin=-(reach // 2))
+            out |= ruled & before & after
+    return out
+
+
+def _line_pieces(lines: Mask, axis: int) -> Iterator[tuple[Mask, tuple[int, int]]]:
+    """Each connected piece of ``lines`` (h, w) with its extent (first, stop) along ``axis``."""
+    pieces, _ = ndimage.label(lines, structure=np.ones((3, 3), dtype=bool))
+    for i, box in enumerate(ndimage.find_objects(pieces), start=1):
+        yield pieces == i, (box[axis].start, box[axis].stop)
+
+
+def _touched_span(
+    here: Mask, owners: Labels, n_owners: int, rest: Mask, axis: int
+) -> tuple[int, int] | None:
+    """The extent along ``axis`` of the other ink (``rest``) in the components a line is part of; None if none."""
+    touched = np.zeros(n_owners + 1, dtype=bool)
+    touched[owners[here]] = True
+    index = np.flatnonzero((rest & touched[owners]).any(axis=1 - axis))
+    return None if index.size == 0 else (int(index[0]), int(index[-1]) + 1)
+
+
+def _inside(extent: tuple[int, int], span: tuple[int, int], margin: float) -> bool:
+    """Whether a line's ``extent`` stops within ``margin`` of ``span``'s length at one of its ends at least."""
+    slack = margin * (span[1] - span[0])
+    return extent[0] >= span[0] - slack or extent[1] <= span[1] + slack
+
+
+def _tallest(here: Mask, marks: Labels | None, heights: list[int] | None, rest: Mask) -> int:
+    """The height of the tallest mark of ``rest`` that a line touches."""
+    assert marks is not None and heights is not None
+    touching = np.unique(marks[ndimage.binary_dilation(here, np.ones((3, 3), dtype=bool)) & rest])
+    return max((heights[t] for t in touching), default=0)
 
 
 def select_digit(mask: Mask, *, speck_fraction: float, join_distance: float, min_extent: float) -> Mask | None:
