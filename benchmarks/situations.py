@@ -3,8 +3,8 @@
 Each situation places MNIST **train** digits (200 by default, a fixed random
 choice) the way a user might supply them: in a printed form box, on a
 transparent canvas (RGBA PNG), on a dark-mode canvas, as faint pencil on a
-noisy scan, blue on yellow paper, on squared paper, and as a small digit on a
-large page. Prints
+noisy scan, blue on yellow paper, on squared paper, cropped tight to the ink,
+and as a small digit on a large page. Prints
 how many ``Recognizer.predict`` reads right, how many it declines (no digit
 found), and, for the page, how many ``Recognizer.read`` reads right.
 
@@ -89,6 +89,15 @@ def squared_paper(digit: np.ndarray, spacing: int, width: int) -> np.ndarray:
     return np.clip(page, 0, 255).astype(np.uint8)
 
 
+def tight_crop(digit: np.ndarray, margin: int) -> np.ndarray:
+    """The digit's ink box (grey > 30) plus ``margin`` px, enlarged so its longer side is 200 px, dark on white."""
+    rows, cols = np.flatnonzero(digit.max(axis=1) > 30), np.flatnonzero(digit.max(axis=0) > 30)
+    crop = np.pad(digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin)
+    scale = 200 / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    return 255 - np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC))
+
+
 def small_on_page(digit: np.ndarray) -> np.ndarray:
     """A 60x60 digit on a 1200x900 page: under 4 % of the page's side, which ``predict`` declines."""
     return on_paper((1200, 900), digit, 60, (500, 400))
@@ -109,6 +118,8 @@ def main() -> None:
         ("blue ink on yellow paper", blue_on_yellow),
         ("squared paper, 40 px, 2 px lines", lambda d: squared_paper(d, 40, 2)),
         ("squared paper, 30 px, 1 px lines", lambda d: squared_paper(d, 30, 1)),
+        ("tight crop, ink touching the edges", lambda d: tight_crop(d, 0)),
+        ("tight crop, 1 px margin (7 px at 200)", lambda d: tight_crop(d, 1)),
         ("60 px digit on a 1200x900 page", small_on_page),
     ]
     print(f"# {platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, {n} train digits")
