@@ -456,3 +456,17 @@ def test_uneven_light_and_thick_markers_get_the_right_polarity(mnist_dir: Path) 
     for index in (*UNEVEN_LIGHT, THICK_ZERO):
         found = normalize_digit(samples[index].image)
         assert found is not None and found.polarity == "dark-on-light", index
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 400), positive=st.integers(0, 400), q=st.floats(0, 100), seed=st.integers(0, 1000))
+def test_is_zero_at_agrees_with_numpy(n: int, positive: int, q: float, seed: int) -> None:
+    values = np.zeros(n, np.float32)
+    values[: min(positive, n)] = np.random.default_rng(seed).random(min(positive, n)) + 0.01
+    np.random.default_rng(seed).shuffle(values)
+    if filters.is_zero_at(values, q):  # when it says so, numpy agrees
+        assert np.percentile(values, q) == 0.0
+    if positive == 0 and n >= 2 and q < 100:  # all zeros (at q = 100 or n = 1 it just does not look)
+        assert filters.is_zero_at(values, q)
+    if np.percentile(values, min(q + 1e-6, 100.0)) > 0:  # and it never claims a positive percentile is zero
+        assert not filters.is_zero_at(values, min(q + 1e-6, 100.0))

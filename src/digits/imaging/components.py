@@ -57,7 +57,7 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     eight = np.ones((3, 3), dtype=bool)
     owners, n_owners = ndimage.label(mask, structure=eight)
     ruled_down = np.zeros_like(mask)
-    for here, extent in _line_pieces(down, axis=0):
+    for here, extent in _line_pieces(down, axis=0) if down.any() else ():
         span = _touched_span(here, owners, n_owners, mask & ~across & ~down, axis=0)
         if span is not None and not _inside(extent, span, GRID_MARGIN):
             ruled_down |= here

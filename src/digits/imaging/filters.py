@@ -160,6 +160,19 @@ def otsu_threshold(values: FloatImage, bins: int = 256) -> float:
     return float(edges[1 + (best[0] + best[-1]) // 2])
 
 
+def is_zero_at(values: npt.ArrayLike, q: float) -> bool:
+    """Whether the ``q``-th percentile of non-negative ``values`` is exactly 0, from a count of zeros.
+
+    Then so is every lower percentile. A flat paper's ink strength is 0 almost
+    everywhere, and this answers without sorting: ``np.percentile``
+    interpolates between order statistics ``floor(i)`` and ``floor(i) + 1``,
+    ``i = q / 100 * (n - 1)``, both zeros when fewer values are positive.
+    """
+    flat = np.asarray(values).ravel()
+    zeros = flat.size - np.count_nonzero(flat)
+    return bool(zeros and np.floor(q / 100.0 * (flat.size - 1)) + 1 < zeros)
+
+
 def _histogram(
     values: npt.NDArray[np.float64], bins: int, lo: float, hi: float
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:

@@ -186,8 +186,11 @@ def find_ink(image: ImageSource, opts: NormalizeOptions) -> InkImage | None:
     strength, background = _ink_strength(1.0 - work if dark_ink else work, opts.uneven_limit)
     if filters.estimate_noise(strength) > 0.01:
         strength = filters.gaussian_blur(strength, 1.0)
-    paper = float(np.median(strength))
-    spread = 1.4826 * float(np.median(np.abs(strength - paper)))  # the background's std, robustly
+    if filters.is_zero_at(strength, 50.0):  # a flat paper: its strength is exactly 0
+        paper = spread = 0.0
+    else:
+        paper = float(np.median(strength))
+        spread = 1.4826 * float(np.median(np.abs(strength - paper)))  # the background's std, robustly
     ink = strength[strength > filters.otsu_threshold(strength)]
     if ink.size == 0:
         return _none("the image is blank")
@@ -207,7 +210,8 @@ def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions) -> float | N
     if keep.all():
         low = high = float(np.median(strength))
     else:
-        low, high = np.percentile(strength[~shapes.dilate(keep, 3.0)], [50.0, 84.0])
+        away = strength[~shapes.dilate(keep, 3.0)]
+        low, high = (0.0, 0.0) if filters.is_zero_at(away, 84.0) else np.percentile(away, [50.0, 84.0])
     contrast = float(np.median(strength[keep]) - low)
     if contrast < opts.min_contrast or contrast < opts.min_snr * (high - low):
         return _none(f"ink too faint or noisy (contrast {contrast:.3f}, background noise {high - low:.3f})")

@@ -171,10 +171,10 @@ def long_lines(mask: Mask, min_length: int, axis: Literal[0, 1] = 1) -> Mask:
     line, computed from run lengths in time independent of ``min_length``.
     """
     mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0 or mask.sum(axis=axis).max() < min_length:  # no row (column) holds that much ink
+        return np.zeros_like(mask)
     runs = mask if axis == 1 else mask.T
     out = np.zeros_like(runs)
-    if runs.size == 0 or runs.sum(axis=1).max() < min_length:  # no row holds that much ink
-        return out if axis == 1 else out.T
     steps = np.diff(np.pad(runs, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     rows, starts = np.nonzero(steps == 1)  # row-major order pairs each start with its end
     _, stops = np.nonzero(steps == -1)
