@@ -470,3 +470,15 @@ def test_is_zero_at_agrees_with_numpy(n: int, positive: int, q: float, seed: int
         assert filters.is_zero_at(values, q)
     if np.percentile(values, min(q + 1e-6, 100.0)) > 0:  # and it never claims a positive percentile is zero
         assert not filters.is_zero_at(values, min(q + 1e-6, 100.0))
+
+
+def test_an_empty_box_cropped_at_its_lines_is_no_digit() -> None:
+    box = np.ones((90, 70), np.float32)
+    box[:3], box[-3:], box[:, :3], box[:, -3:] = 0.1, 0.1, 0.1, 0.1
+    assert normalize_digit(box) is None
+
+
+def test_a_page_edge_alone_is_no_digit() -> None:
+    photo = np.full((160, 200), 0.9, np.float32)
+    photo[:, :40] = 0.2  # a dark table beside the paper, nothing written
+    assert normalize_digit(photo) is None
