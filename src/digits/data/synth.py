@@ -138,18 +138,6 @@ def _photo(rng: np.random.Generator, digit: npt.NDArray[np.uint8]) -> tuple[npt.
     return image, _shift(render.ink_box(alpha), x, y)
 
 
-def _single_digits(
-    n: int,
-    seed: int,
-    images: npt.ArrayLike,
-    labels: npt.ArrayLike,
-    kind: int,
-    render_one: Callable[[np.random.Generator, npt.NDArray[np.uint8]], tuple[npt.NDArray[np.uint8], Box]],
-) -> list[Sample]:
-    """``n`` pictures of one digit each, sample ``i`` drawn by ``render_one`` from ``(seed, kind, i)``."""
-    return list(_iter_single(n, seed, images, labels, kind, render_one))
-
-
 def _iter_single(
     n: int,
     seed: int,
@@ -208,7 +196,7 @@ def photo_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
         Images of 40-400 pixels a side (RGB, about 15% grey), each digit used
         once before any repeats.
     """
-    return _single_digits(n, seed, images, labels, PHOTO, _photo)
+    return list(_iter_single(n, seed, images, labels, PHOTO, _photo))
 
 
 # ---------------------------------------------------------------- set 3: digits drawn on a canvas
@@ -312,4 +300,4 @@ def drawn_digits(n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike
         White canvases of 200-600 pixels a side (40% exactly 280x280), grey
         or (30%) RGB.
     """
-    return _single_digits(n, seed, images, labels, DRAWN, _drawn)
+    return list(_iter_single(n, seed, images, labels, DRAWN, _drawn))

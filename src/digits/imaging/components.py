@@ -56,9 +56,9 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
         return mask
     eight = np.ones((3, 3), dtype=bool)
     owners, n_owners = ndimage.label(mask, structure=eight)
-    ruled_down = np.zeros_like(mask)
-    for here, extent in _line_pieces(down, axis=0) if down.any() else ():
-        span = _touched_span(here, owners, n_owners, mask & ~across & ~down, axis=0)
+    ruled_down, unlined = np.zeros_like(mask), mask & ~across & ~down
+    for here, extent in _line_pieces(down, axis=0):
+        span = _touched_span(here, owners, n_owners, unlined, axis=0)
         if span is not None and not _inside(extent, span, GRID_MARGIN):
             ruled_down |= here
     rest = mask & ~across & ~ruled_down  # a frame's sides stay: its top and bottom then end at them
@@ -85,6 +85,8 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
 
 def _line_pieces(lines: Mask, axis: int) -> Iterator[tuple[Mask, tuple[int, int]]]:
     """Each connected piece of ``lines`` (h, w) with its extent (first, stop) along ``axis``."""
+    if not lines.any():
+        return
     pieces, _ = ndimage.label(lines, structure=np.ones((3, 3), dtype=bool))
     for i, box in enumerate(ndimage.find_objects(pieces), start=1):
         yield pieces == i, (box[axis].start, box[axis].stop)
