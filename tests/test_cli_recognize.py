@@ -85,6 +85,11 @@ def test_read_json_prints_the_digits_with_boxes(files, model_dir, capsys):
     assert all(set(d) == {"digit", "confidence", "box"} and len(d["box"]) == 4 for d in string["digits"])
     assert [d["box"][0] for d in string["digits"]] == sorted(d["box"][0] for d in string["digits"])
     assert blank == {"path": str(files["blank"]), "text": "", "digits": []}
+    code, lines, _ = run(capsys, "read", files["string"], "--model", model_dir, "--marks-only", "--json")
+    marks = json.loads(lines[0])
+    assert code == 0 and marks["text"] == "721"
+    # the small model's own probabilities: its confidences, not the line reader's
+    assert [d["confidence"] for d in marks["digits"]] != [d["confidence"] for d in string["digits"]]
 
 
 def test_text_output_and_blank_and_rejected_answers(files, model_dir, capsys):

@@ -168,3 +168,56 @@ def test_import_digits_stays_light_and_exports_the_recognizer():
     assert out.strip() == "[]"
     with pytest.raises(AttributeError):
         _ = digits.NoSuchThing
+
+
+def _probabilities(**weights: float) -> np.ndarray:
+    """10 probabilities: the given digits (d0=..., d7=...) and the rest shared equally."""
+    p = np.zeros(10)
+    for name, value in weights.items():
+        p[int(name[1:])] = value
+    p[p == 0] = (1 - p.sum()) / np.count_nonzero(p == 0)
+    return p
+
+
+def test_the_line_readers_digits_are_boxed_by_their_mark_or_by_their_columns(recognizer):
+    """Three marks; the line reader finds one digit in the first and last, two in the middle one."""
+    from digits.imaging.segment import segment_lines
+    from digits.models.line_reader import LineDigit
+    from test_segment import draw_digits
+
+    line = segment_lines(draw_digits([("7", 30, 20), ("0", 120, 20), ("2", 220, 20)], (320, 100)))[0]
+    cols = np.flatnonzero((line.strip.image >= 0.5).any(axis=0))
+    a, b = cols[0], cols[-1] + 1
+    third = (b - a) / 3
+    ctc = [_probabilities(d7=0.91), _probabilities(d4=0.7), _probabilities(d5=0.6), _probabilities(d2=0.4, d7=0.35)]
+    read = [
+        LineDigit(7, 0.91, a + 0.5 * third, (a, a + third), tuple(ctc[0])),
+        LineDigit(4, 0.7, a + 1.3 * third, (a + third, a + 1.5 * third), tuple(ctc[1])),
+        LineDigit(5, 0.6, a + 1.7 * third, (a + 1.5 * third, a + 2 * third), tuple(ctc[2])),
+        LineDigit(2, 0.4, a + 2.5 * third, (a + 2 * third, b), tuple(ctc[3])),
+    ]
+    model = [_probabilities(d1=0.6, d7=0.31), _probabilities(d0=0.99), _probabilities(d7=0.95)]
+    digits = recognizer._line_digits(read, line, model)
+    # alone in its mark, a digit is what both readers make of it (geometric mean): the last is a 7
+    assert [d.digit for d in digits] == [7, 4, 5, 7]
+    pooled = np.sqrt(ctc[0] * model[0])
+    assert digits[0].confidence == pytest.approx(pooled[7] / pooled.sum())
+    assert digits[0].box == line.marks[0].box and digits[3].box == line.marks[2].box
+    x, _, w, _ = line.marks[1].box  # sharing a mark: boxed by its ink in the columns read, the model not asked
+    assert x - 2 <= digits[1].box[0] < digits[2].box[0] <= x + w
+    assert digits[1].box[0] + digits[1].box[2] <= digits[2].box[0] + 2
+    assert [d.confidence for d in digits[1:3]] == [0.7, 0.6]
+    strict = Recognizer(recognizer.model, min_confidence=0.65)
+    assert [d.digit for d in strict._line_digits(read, line, model)] == [7, 4, None, 7]
+
+
+def test_read_with_marks_only_uses_the_model(recognizer, mnist_dir):
+    from digits.recognizer import ReadOptions
+
+    images, labels = mnist_test(mnist_dir)
+    picture, _ = paste_digits(list(images[200:204]), [10, 12, 9])
+    marks = Recognizer(recognizer.model, read_options=ReadOptions(line_reader=False)).read(picture)
+    whole = recognizer.read(picture)
+    truth = "".join(str(d) for d in labels[200:204])
+    assert marks.text == truth and whole.text == truth
+    assert [d.box for d in marks.digits] == [d.box for d in whole.digits]  # one digit per mark: the marks' boxes

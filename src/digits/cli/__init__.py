@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("read", help="read every digit in each image, in reading order")
     _add_recognize(p)
+    p.add_argument(
+        "--marks-only",
+        action="store_true",
+        help="cut the writing into digits and read each with --model, instead of reading each line whole "
+        "with the shipped line reader (default: the line reader; --model then serves predict only)",
+    )
     p.set_defaults(func=recognize.cmd_read)
 
     serve.add_serve_parser(sub)
@@ -140,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     from digits.cli.gui import add_gui_parser  # tkinter itself is imported only when `digits gui` runs
 
     add_gui_parser(sub)
+
+    from digits.cli.reader import add_reader_parser
+
+    add_reader_parser(sub)
 
     from digits.cli import study
 

@@ -55,10 +55,11 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def _recognizer(args: argparse.Namespace) -> Recognizer:
     """The recognizer the flags ask for; imported here so other commands start without it."""
-    from digits.recognizer import Recognizer
+    from digits.recognizer import ReadOptions, Recognizer
 
     model = None if args.model == SHIPPED_MODEL else Path(args.model)
-    return Recognizer(model, min_confidence=args.min_confidence, runtime=args.runtime)
+    options = ReadOptions(line_reader=not getattr(args, "marks_only", False))
+    return Recognizer(model, min_confidence=args.min_confidence, runtime=args.runtime, read_options=options)
 
 
 def _each(paths: list[str], show: Callable[[str], str]) -> int:

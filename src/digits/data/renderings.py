@@ -11,14 +11,12 @@ are rendered from test digits; these never are.
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
+from digits.data.pool import map_over_digits, source_digits
 from digits.data.synth import iter_digits
 from digits.errors import InputError
 from digits.imaging.normalize import normalize_digit
@@ -31,8 +29,6 @@ CHUNK = 250
 
 _Part = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], int]
 """A slice's normalized renderings (k, 28, 28), their labels (k,) and the number of pictures rendered."""
-
-_digits: tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]] | None = None  # each worker's copy of the sources
 
 
 def rendered_digits(
@@ -71,39 +67,25 @@ def rendered_digits(
         raise InputError(f"n must be a non-negative integer, got {n!r}.")
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
     tasks = [(style, n, seed + SEED_OFFSET, a, min(a + CHUNK, n)) for style in STYLES for a in range(0, n, CHUNK)]
-    workers = workers or os.cpu_count() or 1
     xs: list[npt.NDArray[np.uint8]] = []
     ys: list[npt.NDArray[np.int64]] = []
     done = 0
-    with contextlib.ExitStack() as stack:
-        if workers == 1:
-            _keep(*sources)
-            results: Iterator[_Part] = map(_render, tasks)
-        else:
-            pool = stack.enter_context(ProcessPoolExecutor(workers, initializer=_keep, initargs=sources))
-            results = pool.map(_render, tasks)
-        for images_part, labels_part, count in results:
-            xs.append(images_part)
-            ys.append(labels_part)
-            done += count
-            if progress is not None:
-                progress(done, 2 * n)
+    for images_part, labels_part, count in map_over_digits(_render, tasks, sources, workers):
+        xs.append(images_part)
+        ys.append(labels_part)
+        done += count
+        if progress is not None:
+            progress(done, 2 * n)
     if not xs:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def _keep(images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]) -> None:
-    global _digits
-    _digits = (images, labels)
-
-
 def _render(task: tuple[str, int, int, int, int]) -> _Part:
     """One slice ``start:stop`` of a style's renderings, normalized: (images, labels, pictures rendered)."""
     style, n, seed, start, stop = task
-    assert _digits is not None, "the pool's initializer sets the sources"
     xs, ys = [], []
-    for sample in iter_digits(style, n, seed, *_digits, start=start, stop=stop):  # type: ignore[arg-type]
+    for sample in iter_digits(style, n, seed, *source_digits(), start=start, stop=stop):
         found = normalize_digit(sample.image)
         if found is not None:
             xs.append(found.image)

@@ -36,6 +36,7 @@ from digits.imaging import shapes
 from digits.imaging.components import cut_ruled_lines, is_frame
 from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
 from digits.imaging.io import ImageSource
+from digits.imaging.lines import Strip, line_strip
 from digits.imaging.normalize import NormalizeOptions, to_mnist
 
 Mask = npt.NDArray[np.bool_]
@@ -128,6 +129,22 @@ class Candidate:
     line_height: float
 
 
+@dataclass(frozen=True)
+class Line:
+    """One line of writing, for a reader of whole lines: its ink as a strip and where its marks are.
+
+    Attributes
+    ----------
+    strip : Strip
+        Its marks' ink (:func:`digits.imaging.lines.line_strip`).
+    marks : list of Piece
+        Its marks left to right, each whole as one MNIST-style digit, boxed in input pixels.
+    """
+
+    strip: Strip
+    marks: list[Piece]
+
+
 def segment_digits(image: ImageSource, options: SegmentOptions | None = None) -> list[Candidate]:
     """Find the digits in a picture of several, in reading order.
 
@@ -149,24 +166,60 @@ def segment_digits(image: ImageSource, options: SegmentOptions | None = None) ->
         From decoding (see :func:`digits.imaging.io.read_image`).
     """
     opts = options or SegmentOptions()
-    ink = find_ink(image, opts.normalize)
-    if ink is None:
+    found = _find_lines(image, opts)
+    if found is None:
         return []
-    strong = cut_ruled_lines(ink.mask, relative=RULED)
-    labels, marks = _marks(_grown(ink, strong, opts.grow), strong, opts)
-    if not marks:
-        return []
-    height = _digit_height(marks)
-    lines = _lines(_merge(marks, height, opts), height, opts)
-    used = [label for line in lines for mark in line for label in mark.labels]
-    # the contrast of the ink above the threshold, as for one digit: grown faint pixels would lower it
-    if not used or ink_contrast(ink, np.isin(labels, used) & strong, opts.normalize) is None:
-        return []
+    ink, labels, lines = found
     return [
         _candidate(ink, labels, mark, number, _digit_height(line), opts)
         for number, line in enumerate(lines)
         for mark in line
     ]
+
+
+def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> list[Line]:
+    """The lines of writing in a picture, top to bottom, found as in :func:`segment_digits`
+    (same arguments and errors), each as a strip and its marks, without cutting marks into digits."""
+    opts = options or SegmentOptions()
+    found = _find_lines(image, opts)
+    if found is None:
+        return []
+    ink, labels, lines = found
+    result = []
+    for line in lines:
+        keep = np.isin(labels, [label for mark in line for label in mark.labels])
+        regions = [_region(ink, labels, mark) for mark in line]
+        pieces = [_piece(ink, region, region.keep, opts) for region in regions]
+        result.append(Line(line_strip(ink, keep, _digit_height(line)), pieces))
+    return result
+
+
+_Found = tuple[InkImage, npt.NDArray[np.int32], list[list["_Mark"]]]
+"""A picture's ink, the label image of its marks, and the marks line by line."""
+
+
+def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
+    """The picture's ink, the labels of its marks and the marks line by line; None without writing."""
+    ink = find_ink(image, opts.normalize)
+    if ink is None:
+        return None
+    strong = cut_ruled_lines(ink.mask, relative=RULED)
+    labels, marks = _marks(_grown(ink, strong, opts.grow), strong, opts)
+    if not marks:
+        return None
+    height = _digit_height(marks)
+    lines = _lines(_merge(marks, height, opts), height, opts)
+    used = [label for line in lines for mark in line for label in mark.labels]
+    # the contrast of the ink above the threshold, as for one digit: grown faint pixels would lower it
+    if not used or ink_contrast(ink, np.isin(labels, used) & strong, opts.normalize) is None:
+        return None
+    return ink, labels, lines
+
+
+def _input_box(ink: InkImage, box: Box) -> tuple[int, int, int, int]:
+    """A (top, left, bottom, right) box of working pixels as (x, y, w, h) in the input image's pixels."""
+    top, left, bottom, right = ink.to_input(box)
+    return left, top, right - left, bottom - top
 
 
 # ---------------------------------------------------------------- marks, merging and lines
@@ -286,8 +339,9 @@ def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list
 
     The tallest marks found the lines; a mark joins the line it overlaps
     most if that covers half of the shorter of the two. Marks under
-    ``min_height`` of their line's height, and lines under ``min_line`` of the
-    digits' height, are dropped.
+    ``min_height`` of their line's height, lines under ``min_line`` of the
+    digits' height, and lines under half as tall as a line they overlap
+    (commas hanging below its baseline), are dropped.
     """
     lines: list[tuple[list[_Mark], list[int]]] = []  # members, [top, bottom] of the tall ones
     for mark in sorted(marks, key=lambda m: -m.height):
@@ -301,10 +355,16 @@ def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list
         members.append(mark)
         if mark.height >= 0.7 * members[0].height:
             span[:] = [min(span[0], top), max(span[1], bottom)]
+    heights = [_digit_height(members) for members, _ in lines]
+    reach = [(min(m.box[0] for m in members), max(m.box[2] for m in members)) for members, _ in lines]
     result = []
-    for members, _span in sorted(lines, key=lambda line: sum(line[1])):
-        tall = _digit_height(members)
-        if tall >= opts.min_line * height:
+    for i in sorted(range(len(lines)), key=lambda i: sum(lines[i][1])):
+        members, tall = lines[i][0], heights[i]
+        hanging = any(  # commas below a line's baseline form a short line of their own, overlapping it
+            heights[j] >= 2 * tall and reach[i][0] < reach[j][1] and reach[j][0] < reach[i][1]
+            for j in range(len(lines))
+        )
+        if tall >= opts.min_line * height and not hanging:
             result.append(sorted((m for m in members if m.height >= opts.min_height * tall), key=lambda m: m.box[1]))
     return result
 
@@ -357,8 +417,7 @@ def _piece(ink: InkImage, region: _Region, keep: Mask, opts: SegmentOptions) -> 
     inked = keep & region.ink  # the box of the ink above the threshold, without grown faint pixels
     rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     oy, ox = region.origin
-    top, left, bottom, right = ink.to_input((oy + rows[0], ox + cols[0], oy + rows[-1] + 1, ox + cols[-1] + 1))
-    return Piece(image, (left, top, right - left, bottom - top))
+    return Piece(image, _input_box(ink, (oy + rows[0], ox + cols[0], oy + rows[-1] + 1, ox + cols[-1] + 1)))
 
 
 def _clean(piece: Mask) -> Mask:

@@ -1,0 +1,71 @@
+"""``digits train-reader``: train the line reader that ``read`` uses for touching digits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from digits.cli.progress import count_bar
+
+
+def add_reader_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``digits train-reader`` to ``sub``, the ``add_subparsers()`` object of the ``digits`` parser."""
+    from digits.cli import _add_common, _path, _positive_int, int_in  # shared flag types; digits.cli imports us
+    from digits.cli.serve import _positive_float
+
+    p = sub.add_parser(
+        "train-reader",
+        help="train the line reader on photographed rows of train digits (the shipped one: the defaults)",
+    )
+    p.add_argument("--rows", type=_positive_int, default=50_000, help="training rows to render (default: 50000)")
+    p.add_argument("--val-rows", type=_positive_int, default=2_000, help="validation rows (default: 2000)")
+    p.add_argument("--epochs", type=_positive_int, default=12, help="passes over the rows (default: 12)")
+    p.add_argument(
+        "--learning-rate", type=_positive_float, default=2e-3, help="peak of the one-cycle schedule (default: 0.002)"
+    )
+    p.add_argument("--init", type=_path, default=None, help="start from this saved reader (default: random weights)")
+    p.add_argument("--seed", type=int_in(0, None, "a whole number >= 0"), default=0, help="seed (default: 0)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="rendering processes (default: CPU count)")
+    p.add_argument(
+        "--device", default="auto", help="torch device: auto (CUDA when there is one, else CPU), cpu or cuda"
+    )
+    p.add_argument(
+        "--out", type=_path, default=Path("runs/line-reader"), help="folder to save it in (default: runs/line-reader)"
+    )
+    _add_common(p)
+    p.set_defaults(func=cmd_train_reader)
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    """Render rows of the train split (and of the validation split), train, save, print the accuracy."""
+    from digits.data.line_rows import line_rows
+    from digits.data.mnist import load_mnist
+    from digits.models.line_reader import load_line_reader
+    from digits.models.line_train import train_line_reader
+
+    init = load_line_reader(args.init) if args.init is not None else None
+    data = load_mnist(args.data_dir)
+    with count_bar("render training rows", not args.no_progress, unit="row") as bar:
+        strips, texts = line_rows(
+            data.train.images, data.train.labels, args.rows, args.seed, workers=args.workers, progress=bar
+        )
+    with count_bar("render validation rows", not args.no_progress, unit="row") as bar:
+        val = line_rows(
+            data.val.images, data.val.labels, args.val_rows, args.seed + 1, workers=args.workers, progress=bar
+        )
+    reader = train_line_reader(
+        strips,
+        texts,
+        *val,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        device=args.device,
+        init=init,
+        log=lambda s: print(s, file=sys.stderr),
+    )
+    reader.save(args.out)
+    info = reader.card["info"]
+    print(f"line reader saved to {args.out}: {info['val_exact']:.2%} of {info['n_val']} validation rows read exactly")
+    return 0

@@ -1,0 +1,80 @@
+"""Training lines for the line reader: rows of **train** digits, photographed, then cut out as strips.
+
+Rows come from :func:`digits.data.strings.digit_strings` (the generator of
+evaluation set 2, here fed train-split digits and other seeds) with 1-10
+digits; each picture goes through the same segmentation as ``read``
+(:func:`digits.imaging.segment.segment_lines`), so the reader learns from what
+it will be shown. A picture whose writing is not found as exactly one line
+is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from digits.data.pool import map_over_digits, source_digits
+from digits.data.renderings import SEED_OFFSET
+from digits.data.strings import digit_strings
+from digits.errors import InputError
+from digits.imaging.segment import segment_lines
+
+CHUNK = 100
+"""Rows per task of the process pool; each task has a seed of its own."""
+
+Lines = tuple[list[npt.NDArray[np.uint8]], list[str]]
+"""Strips (32, w_i) of uint8 ink 0..255 and the digits each shows."""
+
+
+def line_rows(
+    images: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    n: int,
+    seed: int,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Lines:
+    """Strips of ``n`` photographed rows of the given digits, and their texts.
+
+    Parameters
+    ----------
+    images : array of uint8, shape (m, 28, 28)
+        Train-split digits, white on black.
+    labels : array of int, shape (m,)
+    n : int
+        Rows to render.
+    seed : int
+        The same arguments give the same rows, whatever ``workers``.
+    workers : int, optional
+        Processes in parallel (default: the CPU count; 1 renders here).
+    progress : callable, optional
+        Called as ``progress(done, n)`` as chunks finish.
+    """
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise InputError(f"n must be a non-negative integer, got {n!r}.")
+    sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
+    tasks = [(seed + SEED_OFFSET + 7919 * a, min(CHUNK, n - a)) for a in range(0, n, CHUNK)]
+    strips: list[npt.NDArray[np.uint8]] = []
+    texts: list[str] = []
+    done = 0
+    for (part, part_texts), count in map_over_digits(_render, tasks, sources, workers):
+        strips += part
+        texts += part_texts
+        done += count
+        if progress is not None:
+            progress(done, n)
+    return strips, texts
+
+
+def _render(task: tuple[int, int]) -> tuple[Lines, int]:
+    seed, count = task
+    strips, texts = [], []
+    for sample in digit_strings(count, seed, *source_digits(), min_digits=1):
+        found = segment_lines(sample.image)
+        if len(found) == 1:
+            strips.append(np.round(found[0].strip.image * 255).astype(np.uint8))
+            texts.append(sample.text)
+    return (strips, texts), count

@@ -1,0 +1,43 @@
+"""Rendering in parallel: tasks mapped over worker processes that each hold a copy of the source digits."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Digits = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]
+"""Source images (m, 28, 28) and labels (m,)."""
+
+_digits: Digits | None = None  # this process's copy of the sources
+
+
+def map_over_digits(work: Callable[[T], R], tasks: list[T], digits: Digits, workers: int | None) -> Iterator[R]:
+    """``work(task)`` for every task, in order, in ``workers`` processes (default: the CPU count; 1:
+    here); ``work`` reads the sources with :func:`source_digits`."""
+    global _digits
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        _digits = digits
+        yield from map(work, tasks)
+        return
+    with ProcessPoolExecutor(workers, initializer=_keep, initargs=digits) as pool:
+        yield from pool.map(work, tasks)
+
+
+def source_digits() -> Digits:
+    """The sources :func:`map_over_digits` handed to this process."""
+    assert _digits is not None, "map_over_digits sets the sources before any work runs"
+    return _digits
+
+
+def _keep(images: npt.NDArray[np.uint8], labels: npt.NDArray[np.int64]) -> None:
+    global _digits
+    _digits = (images, labels)

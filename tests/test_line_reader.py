@@ -1,0 +1,151 @@
+"""The line reader: strips of whole lines, CTC decoding, training, saving and loading, the shipped reader."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digits.cli import main
+from digits.data.line_rows import line_rows
+from digits.data.strings import digit_strings
+from digits.errors import ModelFileError
+from digits.imaging.lines import DIGIT_HEIGHT, HEIGHT
+from digits.imaging.segment import segment_lines
+from digits.models.line_reader import BLANK, STRIDE, LineReader, build_net, decode, load_line_reader
+from digits.models.line_train import TEMPERATURES, train_line_reader
+from small_model import mnist_test
+from test_segment import SIZE, draw_digits, ink_box
+
+
+def _frames(labels: list[int], p: float = 0.9) -> np.ndarray:
+    """Log-probabilities (len, 11) whose best class per frame is ``labels`` with probability ``p``."""
+    out = np.full((len(labels), 11), (1 - p) / 10)
+    out[np.arange(len(labels)), labels] = p
+    return np.log(out).astype(np.float32)
+
+
+def test_decoding_merges_repeats_and_needs_a_blank_between_equal_digits() -> None:
+    # classes are digit + 1: "1 1 - 8 - 8 8 - -" reads "0", "7", "7"
+    digits = decode(_frames([1, 1, BLANK, 8, BLANK, 8, 8, BLANK, BLANK]))
+    assert [d.digit for d in digits] == [0, 7, 7]
+    # frame t covers columns 2t..2t+2: centres 2, 7 and 12; spans end halfway between them
+    assert [d.span for d in digits] == [(0.0, 4.5), (4.5, 9.5), (9.5, 9 * STRIDE)]
+    assert [d.at for d in digits] == [2.0, 7.0, 12.0]
+    assert all(d.confidence == pytest.approx(0.9) for d in digits)
+    assert decode(_frames([BLANK] * 5)) == []
+    warmer = decode(_frames([1, 1, BLANK, 8, BLANK, 8, 8, BLANK, BLANK]), temperature=2.0)
+    assert [d.digit for d in warmer] == [0, 7, 7]  # a temperature changes confidences, not digits
+    assert all(0.1 < d.confidence < 0.9 for d in warmer)
+
+
+def test_the_net_gives_a_frame_every_two_columns() -> None:
+    import torch
+
+    out = build_net()(torch.zeros(3, 1, HEIGHT, 50))
+    assert out.shape == (3, 50 // STRIDE, 11)
+    assert torch.allclose(out.exp().sum(-1), torch.ones(3, 25))
+
+
+def test_a_line_strip_holds_the_line_at_a_fixed_height_and_maps_columns_back_to_the_picture() -> None:
+    items = [("7", 40, 30), ("2", 140, 34), ("0", 240, 30)]
+    lines = segment_lines(draw_digits(items, (340, 140)))
+    assert len(lines) == 1
+    strip = lines[0].strip
+    assert strip.image.shape[0] == HEIGHT
+    rows = np.flatnonzero((strip.image >= 0.5).any(axis=1))
+    assert abs((rows[-1] - rows[0] + 1) - DIGIT_HEIGHT) <= 2
+    # each third of the strip's ink maps back to that digit's box in the picture
+    cols = np.flatnonzero((strip.image >= 0.5).any(axis=0))
+    bounds = np.linspace(cols[0], cols[-1] + 1, 4)
+    for (shape, left, top), a, b in zip(items, bounds[:-1], bounds[1:], strict=True):
+        box = strip.box(a, b)
+        expected = ink_box(shape, left, top)
+        assert box is not None
+        assert np.allclose(box, expected, atol=4), (shape, box, expected)
+    assert strip.box(0, 1) is None  # the margin holds no ink
+
+
+def test_a_line_strip_leaves_out_the_other_lines() -> None:
+    picture = draw_digits(
+        [("1", 40, 20), ("7", 120, 20), ("2", 40, 20 + 2 * SIZE), ("0", 120, 20 + 2 * SIZE)], (240, 220)
+    )
+    lines = segment_lines(picture)
+    assert len(lines) == 2
+    for line in lines:
+        ink = line.strip.image >= 0.5
+        assert ink[0].sum() == 0 and ink[-1].sum() == 0  # nothing of the other line at the top or bottom rows
+    assert [len(line.strip.image) for line in lines] == [HEIGHT, HEIGHT]
+    assert [len(line.marks) for line in lines] == [2, 2]
+
+
+def test_training_rows_are_the_same_whatever_the_number_of_processes(mnist_dir) -> None:
+    images, labels = mnist_test(mnist_dir)  # test digits stand in: this checks the rendering, not a model
+    one = line_rows(images[:500], labels[:500], 12, 3, workers=1)
+    two = line_rows(images[:500], labels[:500], 12, 3, workers=2)
+    assert one[1] == two[1] and all(np.array_equal(a, b) for a, b in zip(one[0], two[0], strict=True))
+    assert len(one[0]) >= 10  # a picture whose writing is not one line is left out, rarely
+    assert all(s.dtype == np.uint8 and s.shape[0] == HEIGHT for s in one[0])
+    assert all(t.isdigit() for t in one[1])
+
+
+def test_training_lowers_the_ctc_loss_and_keeps_the_best_epoch(mnist_dir, tmp_path) -> None:
+    images, labels = mnist_test(mnist_dir)
+    strips, texts = line_rows(images[:2000], labels[:2000], 200, 5, workers=1)
+    reader = train_line_reader(
+        strips[:160], texts[:160], strips[160:], texts[160:], epochs=3, batch_size=16, device="cpu"
+    )
+    info = reader.card["info"]
+    losses = [h["loss"] for h in info["history"]]
+    assert losses[-1] < losses[0]
+    assert info["val_exact"] == max(h["val_exact"] for h in info["history"])
+    assert info["calibration"]["temperature"] in TEMPERATURES
+    assert reader.temperature == info["calibration"]["temperature"]
+    reader.save(tmp_path / "reader")
+    again = load_line_reader(tmp_path / "reader")
+    a, b = reader.log_probabilities(strips[:3]), again.log_probabilities(strips[:3])
+    assert all(np.allclose(x, y, atol=1e-6) for x, y in zip(a, b, strict=True))
+
+
+def test_loading_a_broken_reader_says_what_is_wrong(tmp_path) -> None:
+    with pytest.raises(ModelFileError, match="model.json"):
+        load_line_reader(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps({"format": 1, "name": "fast-cnn"}))
+    with pytest.raises(ModelFileError, match="not a line-reader card"):
+        load_line_reader(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps({"format": 1, "name": "line-reader", "params": {}}))
+    with pytest.raises(ModelFileError, match="weights"):
+        load_line_reader(tmp_path)
+    LineReader(
+        build_net(), {"format": 1, "name": "line-reader", "params": {"channels": [16, 32, 64, 64], "hidden": 96}}
+    ).save(tmp_path)
+    (tmp_path / "weights.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ModelFileError, match="weights"):
+        load_line_reader(tmp_path)
+
+
+def test_a_strip_of_the_wrong_shape_is_refused() -> None:
+    reader = LineReader(build_net(), {})
+    with pytest.raises(ValueError, match="strip"):
+        reader.read([np.zeros((28, 40), np.float32)])
+    assert reader.read([]) == []
+
+
+def test_the_shipped_reader_reads_rows_of_test_digits(mnist_dir) -> None:
+    images, labels = mnist_test(mnist_dir)
+    samples = digit_strings(40, 123, images, labels)
+    reader = load_line_reader()
+    strips = [line.strip.image for sample in samples for line in segment_lines(sample.image)[:1]]
+    read = ["".join(str(d.digit) for d in line) for line in reader.read(strips)]
+    right = sum(r == s.text for r, s in zip(read, samples, strict=True))
+    assert right >= 34, f"{right}/40 rows read exactly"
+
+
+def test_train_reader_command_saves_a_reader(mnist_dir, tmp_path, capsys) -> None:
+    out = tmp_path / "reader"
+    code = main(["train-reader", "--rows", "40", "--val-rows", "10", "--epochs", "1", "--workers", "1",
+                 "--device", "cpu", "--data-dir", str(mnist_dir), "--out", str(out), "--no-progress"])  # fmt: skip
+    assert code == 0
+    assert "validation rows read exactly" in capsys.readouterr().out
+    assert load_line_reader(out).card["info"]["n_train"] >= 35
