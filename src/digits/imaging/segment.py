@@ -14,10 +14,14 @@ goes through :func:`digits.imaging.normalize.to_mnist`. In between:
 3. lines: marks clustered by vertical overlap, tallest first, so a comma
    joins the line of its digits; lines top to bottom, marks left to right;
 4. non-digits dropped by size relative to their line's height: dots,
-   commas, dashes, underlines, stray marks, and lines made only of them;
+   commas, dashes, underlines, stray marks, and lines made only of them
+   (commas hanging below a line's baseline, too);
 5. touching digits: a mark wide for its height is offered cut into 2..k
    pieces at the deepest valleys of its vertical projection.
 
+:func:`segment_digits` returns the marks of step 5; :func:`segment_lines`
+stops at step 4 and returns each line as a strip for a reader of whole
+lines (:mod:`digits.imaging.lines`), with its marks each read whole.
 Whether to cut a wide mark, and whether a tall odd mark (a currency sign) is
 a digit at all, takes a classifier: that is decided in
 :class:`digits.recognizer.Recognizer`, which scores every alternative.
