@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy.typing as npt
 
 from digits.errors import ModelFileError
 from digits.imaging.lines import HEIGHT
+from digits.models.torch_model import prediction_threads
 
 if TYPE_CHECKING:
     import torch
@@ -41,8 +41,6 @@ STRIDE = 2
 """Strip columns per output frame."""
 BLANK = 0
 """Output class 0 is CTC's blank; class d + 1 is digit d."""
-_PREDICT = threading.Lock()
-"""One prediction at a time changes torch's thread count."""
 
 
 @dataclass(frozen=True)
@@ -146,15 +144,10 @@ class LineReader:
             if s.ndim != 2 or s.shape[0] != HEIGHT or s.shape[1] < STRIDE:
                 raise ValueError(f"A strip must be ({HEIGHT}, w >= {STRIDE}), got {s.shape}.")
         out = []
-        with _PREDICT, torch.inference_mode():
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                for s in strips:
-                    x = torch.from_numpy(np.ascontiguousarray(s, dtype=np.float32))[None, None]
-                    out.append(self.net(x)[0].numpy())
-            finally:
-                torch.set_num_threads(threads)
+        with prediction_threads(1), torch.inference_mode():
+            for s in strips:
+                x = torch.from_numpy(np.ascontiguousarray(s, dtype=np.float32))[None, None]
+                out.append(self.net(x)[0].numpy())
         return out
 
     def save(self, folder: str | Path) -> None:

@@ -132,6 +132,23 @@ def _keyword_init(defaults: dict[str, Any], owner: str) -> Any:
     return __init__
 
 
+@contextlib.contextmanager
+def prediction_threads(threads: int) -> Iterator[None]:
+    """torch's process-wide thread count set to ``threads`` (0: left as it is) while a prediction
+    runs, then restored. Every CPU prediction (these models' and the line reader's) holds one lock
+    meanwhile, so concurrent ones never restore each other's count."""
+    import torch
+
+    with _THREAD_COUNT:
+        count = torch.get_num_threads()
+        if threads:
+            torch.set_num_threads(int(threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(count)
+
+
 class TorchModel(DigitModel):
     """A torch network behind the digits contract.
 
@@ -258,9 +275,9 @@ class TorchModel(DigitModel):
         return build_net(self.architecture, **{key: getattr(self, key) for key in self.net_defaults})
 
     @contextlib.contextmanager
-    def _torch_state(self, deterministic: bool = False, threads: int = 0) -> Iterator[None]:
-        """Set torch's thread count (``threads``, else the ``threads`` parameter; 0 leaves it)
-        and deterministic algorithms; restore them after.
+    def _torch_state(self, deterministic: bool = False) -> Iterator[None]:
+        """Set torch's thread count (the ``threads`` parameter; 0 leaves it) and deterministic
+        algorithms; restore them after.
 
         Deterministic algorithms matter on CUDA only: the CPU kernels used here
         are deterministic for a fixed thread count, and switching the mode on
@@ -270,8 +287,8 @@ class TorchModel(DigitModel):
 
         count = torch.get_num_threads()
         before = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
-        if threads or self.threads:
-            torch.set_num_threads(int(threads or self.threads))
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
         if deterministic:
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
             torch.use_deterministic_algorithms(True, warn_only=True)
@@ -335,7 +352,7 @@ class TorchModel(DigitModel):
         net = self._inference_net()
         parts = []
         one_thread = 1 if len(images) <= SMALL_BATCH and not self.threads else 0
-        with _THREAD_COUNT, self._torch_state(threads=one_thread), torch.inference_mode():
+        with prediction_threads(one_thread or self.threads), torch.inference_mode():
             for start in range(0, len(images), PREDICT_BATCH):
                 batch = to_tensor(images[start : start + PREDICT_BATCH], device)  # (b, 1, 28, 28)
                 logits = net(batch.contiguous(memory_format=torch.channels_last))  # (b, 10)
