@@ -177,7 +177,8 @@ class Recognizer:
     model : None, path-like or DigitModel
         None for the shipped model, a model folder written by ``digits
         train``, or a fitted model. It reads single digits (:meth:`predict`);
-        :meth:`read` uses it only with ``ReadOptions(line_reader=False)``.
+        in :meth:`read` it reads every mark with ``ReadOptions(line_reader=False)``,
+        and otherwise joins the line reader on digits alone in their mark.
     min_confidence : float
         Answers less confident than this (0-1) are rejected: ``digit`` None.
     runtime : {'auto', 'torch', 'onnx'}
@@ -261,9 +262,10 @@ class Recognizer:
 
         A digit belongs to the mark whose columns hold the middle of its frames, else to
         the nearest mark. Alone in its mark, it is boxed by the mark and decided by both
-        readers: the product of the line reader's probabilities and the model's
-        (calibrated) ones ``marks`` (10,) for the mark read whole. Sharing a mark (touching
-        digits), it is boxed by the mark's ink in the columns it was read from.
+        readers: the geometric mean of the line reader's probabilities and the model's
+        (calibrated) ones ``marks`` (10,) for the mark read whole, rescaled to sum to 1.
+        Sharing a mark (touching digits), it is boxed by the mark's ink in the columns it
+        was read from.
         """
         spans = [(m.box[0], m.box[0] + m.box[2]) for m in line.marks]
         owners = []

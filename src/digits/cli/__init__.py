@@ -136,8 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--marks-only",
         action="store_true",
-        help="cut the writing into digits and read each with --model, instead of reading each line whole "
-        "with the shipped line reader (default: the line reader; --model then serves predict only)",
+        help="cut the writing into digits and read each with --model alone, instead of reading each line "
+        "whole with the shipped line reader (default: the line reader, joined by --model on digits that "
+        "stand alone)",
     )
     p.set_defaults(func=recognize.cmd_read)
 
