@@ -18,7 +18,7 @@ import numpy.typing as npt
 from digits.data.pool import map_over_digits, source_digits
 from digits.data.renderings import SEED_OFFSET
 from digits.data.strings import digit_strings
-from digits.errors import InputError
+from digits.data.synth import _check_n
 from digits.imaging.segment import segment_lines
 
 CHUNK = 100
@@ -53,19 +53,14 @@ def line_rows(
     progress : callable, optional
         Called as ``progress(done, n)`` as chunks finish.
     """
-    if not isinstance(n, (int, np.integer)) or n < 0:
-        raise InputError(f"n must be a non-negative integer, got {n!r}.")
+    _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
     tasks = [(seed + SEED_OFFSET + 7919 * a, min(CHUNK, n - a)) for a in range(0, n, CHUNK)]
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
-    done = 0
-    for (part, part_texts), count in map_over_digits(_render, tasks, sources, workers):
+    for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
         strips += part
         texts += part_texts
-        done += count
-        if progress is not None:
-            progress(done, n)
     return strips, texts
 
 

@@ -17,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.data.pool import map_over_digits, source_digits
-from digits.data.synth import iter_digits
-from digits.errors import InputError
+from digits.data.synth import _check_n, iter_digits
 from digits.imaging.normalize import normalize_digit
 
 STYLES = ("photo", "drawn")
@@ -27,8 +26,8 @@ SEED_OFFSET = 1_000_003
 CHUNK = 250
 """Renderings per task of the process pool."""
 
-_Part = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], int]
-"""A slice's normalized renderings (k, 28, 28), their labels (k,) and the number of pictures rendered."""
+_Part = tuple[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]], int]
+"""A slice's normalized renderings (k, 28, 28) and their labels (k,), and the number of pictures rendered."""
 
 
 def rendered_digits(
@@ -63,26 +62,17 @@ def rendered_digits(
         picture in which the normalization finds no digit is left out).
     y : ndarray of int64, shape (k,)
     """
-    if not isinstance(n, (int, np.integer)) or n < 0:
-        raise InputError(f"n must be a non-negative integer, got {n!r}.")
+    _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
     tasks = [(style, n, seed + SEED_OFFSET, a, min(a + CHUNK, n)) for style in STYLES for a in range(0, n, CHUNK)]
-    xs: list[npt.NDArray[np.uint8]] = []
-    ys: list[npt.NDArray[np.int64]] = []
-    done = 0
-    for images_part, labels_part, count in map_over_digits(_render, tasks, sources, workers):
-        xs.append(images_part)
-        ys.append(labels_part)
-        done += count
-        if progress is not None:
-            progress(done, 2 * n)
-    if not xs:
+    parts = list(map_over_digits(_render, tasks, sources, workers, progress, 2 * n))
+    if not parts:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    return np.concatenate(xs), np.concatenate(ys)
+    return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
 
 
 def _render(task: tuple[str, int, int, int, int]) -> _Part:
-    """One slice ``start:stop`` of a style's renderings, normalized: (images, labels, pictures rendered)."""
+    """One slice ``start:stop`` of a style's renderings, normalized: ((images, labels), pictures rendered)."""
     style, n, seed, start, stop = task
     xs, ys = [], []
     for sample in iter_digits(style, n, seed, *source_digits(), start=start, stop=stop):
@@ -91,4 +81,4 @@ def _render(task: tuple[str, int, int, int, int]) -> _Part:
             xs.append(found.image)
             ys.append(sample.label)
     images = np.stack(xs) if xs else np.zeros((0, 28, 28), np.uint8)
-    return images, np.asarray(ys, np.int64), stop - start
+    return (images, np.asarray(ys, np.int64)), stop - start
