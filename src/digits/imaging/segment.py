@@ -220,12 +220,6 @@ def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
     return ink, labels, lines
 
 
-def _input_box(ink: InkImage, box: Box) -> tuple[int, int, int, int]:
-    """A (top, left, bottom, right) box of working pixels as (x, y, w, h) in the input image's pixels."""
-    top, left, bottom, right = ink.to_input(box)
-    return left, top, right - left, bottom - top
-
-
 # ---------------------------------------------------------------- marks, merging and lines
 
 
@@ -421,7 +415,8 @@ def _piece(ink: InkImage, region: _Region, keep: Mask, opts: SegmentOptions) -> 
     inked = keep & region.ink  # the box of the ink above the threshold, without grown faint pixels
     rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     oy, ox = region.origin
-    return Piece(image, _input_box(ink, (oy + rows[0], ox + cols[0], oy + rows[-1] + 1, ox + cols[-1] + 1)))
+    top, left, bottom, right = ink.to_input((oy + rows[0], ox + cols[0], oy + rows[-1] + 1, ox + cols[-1] + 1))
+    return Piece(image, (left, top, right - left, bottom - top))
 
 
 def _clean(piece: Mask) -> Mask:
