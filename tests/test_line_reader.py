@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import ImageDraw
 
 from digits.cli import main
 from digits.data.line_rows import line_rows
@@ -78,6 +79,22 @@ def test_a_line_strip_leaves_out_the_other_lines() -> None:
         assert ink[0].sum() == 0 and ink[-1].sum() == 0  # nothing of the other line at the top or bottom rows
     assert [len(line.strip.image) for line in lines] == [HEIGHT, HEIGHT]
     assert [len(line.marks) for line in lines] == [2, 2]
+
+
+def test_a_line_strip_keeps_the_small_marks_that_are_not_digit_marks() -> None:
+    # a dash between digits, and a 5 drawn as two short strokes, each under half a digit's height
+    picture = draw_digits([("1", 20, 20), ("2", 80, 20), ("7", 240, 20)], (380, 120))
+    draw = ImageDraw.Draw(picture)
+    draw.line([(140, 50), (165, 50)], fill=0, width=6)
+    draw.line([(300, 20), (330, 20)], fill=0, width=6)  # the 5's flag ...
+    draw.line([(300, 50), (330, 55), (330, 70), (298, 72)], fill=0, width=6)  # ... and its lower part
+    (line,) = segment_lines(picture)
+    assert [m.box[0] for m in line.marks] == pytest.approx([35, 77, 237], abs=4)  # digit-sized marks only
+    ink = (line.strip.image >= 0.5).any(axis=0)
+    x = np.array([line.strip.input_x(c + 0.5) for c in range(len(ink))])
+    assert ink[(x > 145) & (x < 160)].all()  # the dash
+    assert ink[(x > 305) & (x < 325)].all()  # both pieces of the 5
+    assert line.strip.box(*np.flatnonzero(x > 290)[[0, -1]]) == pytest.approx((295, 17, 38, 58), abs=4)
 
 
 def test_training_rows_are_the_same_whatever_the_number_of_processes(mnist_dir) -> None:

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from digits.data.mnist import load_mnist
 from digits.data.synth import photo_digits
 from digits.imaging.normalize import normalize_digit, to_mnist
-from digits.imaging.segment import Candidate, SegmentOptions, segment_digits
+from digits.imaging.segment import Candidate, SegmentOptions, segment_digits, segment_lines
 from small_model import mnist_test, paste_digits, paste_touching, small_model_dir
 
 SIZE = 60  # digit height in pixels
@@ -96,6 +96,24 @@ def test_a_detached_five_flag_and_a_broken_four_are_merged():
     five, _, four = (c.whole.box for c in candidates)
     assert five == pytest.approx(ink_box("5", 20, 20), abs=PEN + 1)  # flag included
     assert four == pytest.approx(ink_box("4b", 160, 20), abs=PEN + 1)  # descender included
+
+
+@pytest.mark.parametrize("gap", [3, 8])
+def test_an_eight_drawn_as_two_loops_that_do_not_touch_is_one_digit(gap: int):
+    picture = Image.new("L", (300, 300), 255)
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse([110, 40, 190, 120], outline=0, width=8)
+    draw.ellipse([100, 120 + gap, 200, 220 + gap], outline=0, width=8)
+    (candidate,) = segment_digits(picture)
+    assert candidate.whole.box == pytest.approx((100, 40, 101, 181 + gap), abs=2)
+    (line,) = segment_lines(picture)
+    assert [m.box for m in line.marks] == [candidate.whole.box]
+    # two loops far apart stay two lines
+    far = Image.new("L", (300, 340), 255)
+    draw = ImageDraw.Draw(far)
+    draw.ellipse([110, 40, 190, 120], outline=0, width=8)
+    draw.ellipse([100, 160, 200, 260], outline=0, width=8)
+    assert [c.line for c in segment_digits(far)] == [0, 1]
 
 
 def test_touching_digits_are_offered_cut_where_they_touch():

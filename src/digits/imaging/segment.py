@@ -15,7 +15,9 @@ goes through :func:`digits.imaging.normalize.to_mnist`. In between:
    joins the line of its digits; lines top to bottom, marks left to right;
 4. non-digits dropped by size relative to their line's height: dots,
    commas, dashes, underlines, stray marks, and lines made only of them
-   (commas hanging below a line's baseline, too);
+   (commas hanging below a line's baseline, too); a line's small marks
+   stay in its strip for the line reader (they may be pieces of a broken
+   digit);
 5. touching digits: a mark wide for its height is offered cut into 2..k
    pieces at the deepest valleys of its vertical projection.
 
@@ -30,7 +32,8 @@ a digit at all, takes a classifier: that is decided in
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +69,10 @@ class SegmentOptions:
         ... and the vertical gap between them is at most this fraction of the taller one ...
     merge_height : float
         ... and together they are at most this fraction of the digits' height.
+    stack_gap : float
+        Two lines of one digit-sized mark each are one digit when the marks
+        overlap as for merging and the gap between them is at most this
+        fraction of the taller one, whatever their height (:func:`_join_stacked`).
     min_height : float
         Marks shorter than this fraction of their line's height are not digits (., - _).
     min_line : float
@@ -87,6 +94,7 @@ class SegmentOptions:
     merge_overlap: float = 0.5
     merge_gap: float = 0.3
     merge_height: float = 1.3
+    stack_gap: float = 0.1
     min_height: float = 0.5
     min_line: float = 0.4
     split_aspect: float = 0.8
@@ -140,9 +148,10 @@ class Line:
     Attributes
     ----------
     strip : Strip
-        Its marks' ink (:func:`digits.imaging.lines.line_strip`).
+        The ink of all its marks, small ones (punctuation, pieces of a broken
+        digit) included (:func:`digits.imaging.lines.line_strip`).
     marks : list of Piece
-        Its marks left to right, each whole as one MNIST-style digit, boxed in input pixels.
+        Its digit-sized marks left to right, each whole as one MNIST-style digit, boxed in input pixels.
     """
 
     strip: Strip
@@ -177,7 +186,7 @@ def segment_digits(image: ImageSource, options: SegmentOptions | None = None) ->
     return [
         _candidate(ink, labels, mark, number, _digit_height(line), opts)
         for number, line in enumerate(lines)
-        for mark in line
+        for mark in _digit_marks(line, opts)
     ]
 
 
@@ -192,7 +201,7 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
     result = []
     for line in lines:
         keep = np.isin(labels, [label for mark in line for label in mark.labels])
-        regions = [_region(ink, labels, mark) for mark in line]
+        regions = [_region(ink, labels, mark) for mark in _digit_marks(line, opts)]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
         result.append(Line(line_strip(ink, keep, _digit_height(line)), pieces))
     return result
@@ -212,8 +221,8 @@ def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
     if not marks:
         return None
     height = _digit_height(marks)
-    lines = _lines(_merge(marks, height, opts), height, opts)
-    used = [label for line in lines for mark in line for label in mark.labels]
+    lines = _join_stacked(_lines(_merge(marks, height, opts), height, opts), opts)
+    used = [label for line in lines for mark in _digit_marks(line, opts) for label in mark.labels]
     # the contrast of the ink above the threshold, as for one digit: grown faint pixels would lower it
     if not used or ink_contrast(ink, np.isin(labels, used) & strong, opts.normalize) is None:
         return None
@@ -333,13 +342,14 @@ def _together(a: _Mark, b: _Mark, height: float, opts: SegmentOptions) -> bool:
 
 
 def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list[_Mark]]:
-    """Digit-sized marks grouped into lines by vertical overlap; top to bottom, left to right.
+    """Marks grouped into lines by vertical overlap; top to bottom, left to right.
 
     The tallest marks found the lines; a mark joins the line it overlaps
-    most if that covers half of the shorter of the two. Marks under
-    ``min_height`` of their line's height, lines under ``min_line`` of the
-    digits' height, and lines under half as tall as a line they overlap
-    (commas hanging below its baseline), are dropped.
+    most if that covers half of the shorter of the two. Lines under
+    ``min_line`` of the digits' height, and lines under half as tall as a
+    line they overlap (commas hanging below its baseline), are dropped. A
+    line keeps its small marks (punctuation, pieces of a broken digit);
+    :func:`_digit_marks` picks its digit-sized ones.
     """
     lines: list[tuple[list[_Mark], list[int]]] = []  # members, [top, bottom] of the tall ones
     for mark in sorted(marks, key=lambda m: -m.height):
@@ -363,8 +373,37 @@ def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list
             for j in range(len(lines))
         )
         if tall >= opts.min_line * height and not hanging:
-            result.append(sorted((m for m in members if m.height >= opts.min_height * tall), key=lambda m: m.box[1]))
+            result.append(sorted(members, key=lambda m: m.box[1]))
     return result
+
+
+def _join_stacked(lines: list[list[_Mark]], opts: SegmentOptions) -> list[list[_Mark]]:
+    """Lines made of one digit-sized mark each that are pieces of one digit, joined into one line.
+
+    A digit drawn as stacked pieces that do not touch (an 8 drawn as two
+    loops, a 5 whose flag came apart) gives two marks that :func:`_merge`
+    leaves apart when they are all the picture holds: the digits' height is
+    then measured on the pieces themselves, and together they are twice as
+    tall. Next lines (top to bottom) whose only digit-sized marks belong
+    together by :func:`_together`, their height aside and with a gap of at
+    most ``stack_gap``, become one line with those marks joined.
+    """
+    lines, stacked = list(lines), replace(opts, merge_gap=opts.stack_gap)
+    i = 0
+    while i + 1 < len(lines):
+        upper, lower = _digit_marks(lines[i], opts), _digit_marks(lines[i + 1], opts)
+        if len(upper) == len(lower) == 1 and _together(upper[0], lower[0], math.inf, stacked):
+            rest = [m for m in lines[i] + lines[i + 1] if m not in (upper[0], lower[0])]
+            lines[i : i + 2] = [sorted([*rest, upper[0] | lower[0]], key=lambda m: m.box[1])]
+        else:
+            i += 1
+    return lines
+
+
+def _digit_marks(line: list[_Mark], opts: SegmentOptions) -> list[_Mark]:
+    """The marks of a line tall enough to be digits: at least ``min_height`` of its digits' height."""
+    tall = _digit_height(line)
+    return [m for m in line if m.height >= opts.min_height * tall]
 
 
 # ---------------------------------------------------------------- pieces and cuts
