@@ -381,6 +381,17 @@ def test_stroke_width_skeleton_and_lines() -> None:
     assert not shapes.long_lines(dashed, 51).any() and not shapes.long_lines(np.zeros((0, 5), bool), 3).any()
 
 
+@given(st.integers(0, 140), st.integers(0, 260))
+@settings(max_examples=30, deadline=None)
+def test_stroke_width_does_not_depend_on_where_the_ink_is(top: int, left: int) -> None:
+    digit = draw_ink("4", (28, 28), 20, (14, 14), 3.0) >= 0.5  # its ink touching no edge
+    page = np.zeros((168, 288), bool)
+    page[top : top + 28, left : left + 28] = digit
+    assert shapes.stroke_width(page) == shapes.stroke_width(digit)
+    edge = digit[6:, 4:]  # cut so the ink touches the top and left edges
+    assert shapes.stroke_width(edge) == shapes.stroke_width(np.pad(edge, ((0, 9), (0, 3))))
+
+
 def test_connected_components_report_stats() -> None:
     mask = np.zeros((10, 10), bool)
     mask[0:2, 0:3] = True

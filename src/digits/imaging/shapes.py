@@ -156,8 +156,13 @@ def stroke_width(mask: Mask) -> float:
     Twice the median distance-to-background along the medial ridge, minus one
     (a pixel touching the background is at distance 1): exact for strokes an
     odd number of pixels wide, one short for even widths. 0 for an empty mask.
+    Only the ink's bounding box is computed (the same ridge: a digit on a page is small).
     """
-    ridge_mask, distance = ridge(mask)
+    mask = np.asarray(mask, dtype=bool)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return 0.0
+    ridge_mask, distance = ridge(mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
     if not ridge_mask.any():
         return 0.0
     return float(2.0 * np.median(distance[ridge_mask]) - 1.0)
