@@ -144,6 +144,26 @@ def test_punctuation_dashes_and_an_underline_are_not_digits():
     )
 
 
+@pytest.mark.parametrize("drop", [0, 4, 12])
+def test_a_comma_wholly_below_the_baseline_is_not_a_line_of_its_own(drop: int):
+    picture = draw_digits([("7", 20, 20), ("2", 90, 20)], (180, 150))
+    top = 20 + SIZE + PEN + drop  # the comma's ink starts under the 2's base, whose stroke reaches SIZE + PEN / 2
+    ImageDraw.Draw(picture).line([(72, top), (72, top + 18), (64, top + 26)], fill=0, width=PEN)  # 0.45 SIZE tall
+    expected = [ink_box("7", 20, 20)[0], ink_box("2", 90, 20)[0]]
+    assert [c.whole.box[0] for c in segment_digits(picture)] == pytest.approx(expected, abs=PEN / 2 + 1)
+    assert len(segment_lines(picture)) == 1
+
+
+def test_a_short_piece_just_under_a_digit_is_kept_with_it():
+    # a 9 whose tail came apart from its loop: under the loop, not in a gap, so no comma
+    picture = Image.new("L", (200, 200), 255)
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse([60, 40, 110, 86], outline=0, width=PEN)
+    draw.line([(104, 90), (104, 105)], fill=0, width=PEN)  # 3 px under the loop
+    (candidate,) = segment_digits(picture)
+    assert candidate.whole.box == pytest.approx((60, 40, 51, 65), abs=2)
+
+
 def test_a_ruled_page_and_a_long_underline():
     picture = draw_digits([("2", 40, 30), ("7", 110, 30), ("1", 180, 30)], (300, 140))
     draw = ImageDraw.Draw(picture)

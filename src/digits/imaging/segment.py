@@ -73,6 +73,11 @@ class SegmentOptions:
         Two lines of one digit-sized mark each are one digit when the marks
         overlap as for merging and the gap between them is at most this
         fraction of the taller one, whatever their height (:func:`_join_stacked`).
+    comma_gap : float
+        A line under half as tall as another is punctuation hanging below
+        it, not writing, when it overlaps it or starts at most this fraction
+        of its height below it, in a gap between its digits (a comma under
+        the baseline).
     min_height : float
         Marks shorter than this fraction of their line's height are not digits (., - _).
     min_line : float
@@ -95,6 +100,7 @@ class SegmentOptions:
     merge_gap: float = 0.3
     merge_height: float = 1.3
     stack_gap: float = 0.1
+    comma_gap: float = 0.25
     min_height: float = 0.5
     min_line: float = 0.4
     split_aspect: float = 0.8
@@ -221,7 +227,7 @@ def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
     if not marks:
         return None
     height = _digit_height(marks)
-    lines = _join_stacked(_lines(_merge(marks, height, opts), height, opts), opts)
+    lines = _lines(_merge(marks, height, opts), height, opts)
     used = [label for line in lines for mark in _digit_marks(line, opts) for label in mark.labels]
     # the contrast of the ink above the threshold, as for one digit: grown faint pixels would lower it
     if not used or ink_contrast(ink, np.isin(labels, used) & strong, opts.normalize) is None:
@@ -342,14 +348,16 @@ def _together(a: _Mark, b: _Mark, height: float, opts: SegmentOptions) -> bool:
 
 
 def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list[_Mark]]:
-    """Marks grouped into lines by vertical overlap; top to bottom, left to right.
+    """Marks grouped into lines of writing; top to bottom, left to right.
 
     The tallest marks found the lines; a mark joins the line it overlaps
-    most if that covers half of the shorter of the two. Lines under
-    ``min_line`` of the digits' height, and lines under half as tall as a
-    line they overlap (commas hanging below its baseline), are dropped. A
-    line keeps its small marks (punctuation, pieces of a broken digit);
-    :func:`_digit_marks` picks its digit-sized ones.
+    most if that covers half of the shorter of the two. Lines that are
+    stacked pieces of one digit are joined (:func:`_join_stacked`). Then
+    lines under ``min_line`` of the digits' height, and lines under half as
+    tall as a line they overlap or hang just under (``comma_gap``: commas
+    below its baseline), are dropped. A line keeps its small marks
+    (punctuation, pieces of a broken digit); :func:`_digit_marks` picks its
+    digit-sized ones.
     """
     lines: list[tuple[list[_Mark], list[int]]] = []  # members, [top, bottom] of the tall ones
     for mark in sorted(marks, key=lambda m: -m.height):
@@ -363,30 +371,45 @@ def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list
         members.append(mark)
         if mark.height >= 0.7 * members[0].height:
             span[:] = [min(span[0], top), max(span[1], bottom)]
-    heights = [_digit_height(members) for members, _ in lines]
-    reach = [(min(m.box[0] for m in members), max(m.box[2] for m in members)) for members, _ in lines]
+    ordered = _join_stacked([members for members, span in sorted(lines, key=lambda line: sum(line[1]))], opts)
+    heights = [_digit_height(members) for members in ordered]
+    reach = [(min(m.box[0] for m in members), max(m.box[2] for m in members)) for members in ordered]
     result = []
-    for i in sorted(range(len(lines)), key=lambda i: sum(lines[i][1])):
-        members, tall = lines[i][0], heights[i]
-        hanging = any(  # commas below a line's baseline form a short line of their own, overlapping it
-            heights[j] >= 2 * tall and reach[i][0] < reach[j][1] and reach[j][0] < reach[i][1]
-            for j in range(len(lines))
+    for i, members in enumerate(ordered):
+        tall = heights[i]
+        hanging = any(  # commas below a line's baseline form a short line of their own, overlapping it ...
+            heights[j] >= 2 * tall
+            and (
+                (reach[i][0] < reach[j][1] and reach[j][0] < reach[i][1])
+                or (  # ... or just under it, in a gap between its digits
+                    reach[j][1] <= reach[i][0] <= reach[j][1] + opts.comma_gap * heights[j]
+                    and _in_a_gap(members, _digit_marks(ordered[j], opts))
+                )
+            )
+            for j in range(len(ordered))
         )
         if tall >= opts.min_line * height and not hanging:
             result.append(sorted(members, key=lambda m: m.box[1]))
     return result
 
 
+def _in_a_gap(marks: list[_Mark], digits: list[_Mark]) -> bool:
+    """Whether the middle of ``marks`` lies between the first and the last of ``digits``, under none of them."""
+    middle = (min(m.box[1] for m in marks) + max(m.box[3] for m in marks)) / 2
+    inside = min(d.box[1] for d in digits) < middle < max(d.box[3] for d in digits)
+    return inside and not any(d.box[1] <= middle <= d.box[3] for d in digits)
+
+
 def _join_stacked(lines: list[list[_Mark]], opts: SegmentOptions) -> list[list[_Mark]]:
     """Lines made of one digit-sized mark each that are pieces of one digit, joined into one line.
 
     A digit drawn as stacked pieces that do not touch (an 8 drawn as two
-    loops, a 5 whose flag came apart) gives two marks that :func:`_merge`
+    loops, a 9 whose tail came apart) gives two marks that :func:`_merge`
     leaves apart when they are all the picture holds: the digits' height is
-    then measured on the pieces themselves, and together they are twice as
-    tall. Next lines (top to bottom) whose only digit-sized marks belong
-    together by :func:`_together`, their height aside and with a gap of at
-    most ``stack_gap``, become one line with those marks joined.
+    then measured on the pieces themselves, and together they are too tall.
+    Next lines (top to bottom) whose only digit-sized marks belong together
+    by :func:`_together`, their height aside and with a gap of at most
+    ``stack_gap``, become one line with those marks joined.
     """
     lines, stacked = list(lines), replace(opts, merge_gap=opts.stack_gap)
     i = 0
