@@ -97,6 +97,19 @@ def test_a_line_strip_keeps_the_small_marks_that_are_not_digit_marks() -> None:
     assert line.strip.box(*np.flatnonzero(x > 290)[[0, -1]]) == pytest.approx((295, 17, 38, 58), abs=4)
 
 
+def test_a_line_strip_leaves_out_a_short_stroke_far_from_the_writing() -> None:
+    # the stub of a ruled line two digit heights left of a row: not punctuation, not part of a digit
+    picture = draw_digits([("1", 160, 20), ("7", 220, 20)], (320, 120))
+    draw = ImageDraw.Draw(picture)
+    draw.line([(40, 40), (40, 62)], fill=0, width=4)
+    draw.line([(290, 58), (300, 58)], fill=0, width=6)  # a dash half a digit past the last one stays
+    (line,) = segment_lines(picture)
+    assert len(line.marks) == 2
+    ink = (line.strip.image >= 0.5).any(axis=0)
+    x = np.array([line.strip.input_x(c + 0.5) for c in range(len(ink))])
+    assert x[ink].min() > 150 and x[ink].max() > 290
+
+
 def test_training_rows_are_the_same_whatever_the_number_of_processes(mnist_dir) -> None:
     images, labels = mnist_test(mnist_dir)  # test digits stand in: this checks the rendering, not a model
     one = line_rows(images[:500], labels[:500], 12, 3, workers=1)

@@ -78,6 +78,9 @@ class SegmentOptions:
         it, not writing, when it overlaps it or starts at most this fraction
         of its height below it, in a gap between its digits (a comma under
         the baseline).
+    end_reach : float
+        A line's strip keeps its small marks between its digits and within
+        this fraction of its digits' height beyond the first and last.
     min_height : float
         Marks shorter than this fraction of their line's height are not digits (., - _).
     min_line : float
@@ -101,6 +104,7 @@ class SegmentOptions:
     merge_height: float = 1.3
     stack_gap: float = 0.1
     comma_gap: float = 0.25
+    end_reach: float = 0.5
     min_height: float = 0.5
     min_line: float = 0.4
     split_aspect: float = 0.8
@@ -206,7 +210,7 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
     ink, labels, lines = found
     result = []
     for line in lines:
-        keep = np.isin(labels, [label for mark in line for label in mark.labels])
+        keep = np.isin(labels, [label for mark in _strip_marks(line, opts) for label in mark.labels])
         regions = [_region(ink, labels, mark) for mark in _digit_marks(line, opts)]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
         result.append(Line(line_strip(ink, keep, _digit_height(line)), pieces))
@@ -421,6 +425,25 @@ def _join_stacked(lines: list[list[_Mark]], opts: SegmentOptions) -> list[list[_
         else:
             i += 1
     return lines
+
+
+def _strip_marks(line: list[_Mark], opts: SegmentOptions) -> list[_Mark]:
+    """The marks of a line for its strip: the digit-sized ones and the small ones near them.
+
+    The strip spans the digit-sized marks and ``end_reach`` digit heights
+    beyond; a small mark reaching into it is kept and widens it the same way
+    (the pieces of a broken first digit), so punctuation and broken digits
+    stay, but not the stub of a ruled line away from the writing.
+    """
+    reach = opts.end_reach * _digit_height(line)
+    digits = _digit_marks(line, opts)
+    left, right = min(d.box[1] for d in digits) - reach, max(d.box[3] for d in digits) + reach
+    kept, rest = list(digits), [m for m in line if m not in digits]
+    while near := [m for m in rest if m.box[3] > left and m.box[1] < right]:
+        kept += near
+        rest = [m for m in rest if m not in near]
+        left, right = min(left, *(m.box[1] - reach for m in near)), max(right, *(m.box[3] + reach for m in near))
+    return kept
 
 
 def _digit_marks(line: list[_Mark], opts: SegmentOptions) -> list[_Mark]:
