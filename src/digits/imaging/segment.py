@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -210,8 +210,9 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
     ink, labels, lines = found
     result = []
     for line in lines:
-        keep = np.isin(labels, [label for mark in _strip_marks(line, opts) for label in mark.labels])
-        regions = [_region(ink, labels, mark) for mark in _digit_marks(line, opts)]
+        digits = _digit_marks(line, opts)
+        keep = np.isin(labels, [label for mark in _strip_marks(line, digits, opts) for label in mark.labels])
+        regions = [_region(ink, labels, mark) for mark in digits]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
         result.append(Line(line_strip(ink, keep, _digit_height(line)), pieces))
     return result
@@ -325,7 +326,7 @@ def _merge(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[_Mar
         for i in range(len(marks)):
             j = i + 1
             while i < len(marks) and j < len(marks):
-                if _together(marks[i], marks[j], height, opts):
+                if _together(marks[i], marks[j], opts, gap=opts.merge_gap, tallest=opts.merge_height * height):
                     marks[i] = marks[i] | marks.pop(j)
                     changed, j = True, i + 1
                 else:
@@ -333,18 +334,20 @@ def _merge(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[_Mar
     return marks
 
 
-def _together(a: _Mark, b: _Mark, height: float, opts: SegmentOptions) -> bool:
-    """Whether two marks are pieces of one digit: one above the other, close, together a digit's height.
+def _together(a: _Mark, b: _Mark, opts: SegmentOptions, *, gap: float, tallest: float) -> bool:
+    """Whether two marks are pieces of one digit: one above the other, close, together not too tall.
 
-    A thin mark wholly below a taller one (an underline) stays apart.
+    They overlap sideways by ``merge_overlap`` of the narrower, the gap between
+    them is at most ``gap`` of the taller, and together they are at most
+    ``tallest`` pixels high. A thin mark wholly below a taller one (an
+    underline) stays apart.
     """
     overlap = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
     if overlap < opts.merge_overlap * min(a.width, b.width):
         return False
-    gap = max(b.box[0] - a.box[2], a.box[0] - b.box[2], 0)
-    if gap > opts.merge_gap * max(a.height, b.height):
+    if max(b.box[0] - a.box[2], a.box[0] - b.box[2], 0) > gap * max(a.height, b.height):
         return False
-    if max(a.box[2], b.box[2]) - min(a.box[0], b.box[0]) > opts.merge_height * height:
+    if max(a.box[2], b.box[2]) - min(a.box[0], b.box[0]) > tallest:
         return False
     thin, tall = (a, b) if a.height <= b.height else (b, a)
     underline = thin.height <= 0.25 * tall.height and thin.width >= 2 * thin.height
@@ -377,6 +380,7 @@ def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list
             span[:] = [min(span[0], top), max(span[1], bottom)]
     ordered = _join_stacked([members for members, span in sorted(lines, key=lambda line: sum(line[1]))], opts)
     heights = [_digit_height(members) for members in ordered]
+    digits = [_digit_marks(members, opts) for members in ordered]
     reach = [(min(m.box[0] for m in members), max(m.box[2] for m in members)) for members in ordered]
     result = []
     for i, members in enumerate(ordered):
@@ -387,7 +391,7 @@ def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list
                 (reach[i][0] < reach[j][1] and reach[j][0] < reach[i][1])
                 or (  # ... or just under it, in a gap between its digits
                     reach[j][1] <= reach[i][0] <= reach[j][1] + opts.comma_gap * heights[j]
-                    and _in_a_gap(members, _digit_marks(ordered[j], opts))
+                    and _in_a_gap(members, digits[j])
                 )
             )
             for j in range(len(ordered))
@@ -415,11 +419,11 @@ def _join_stacked(lines: list[list[_Mark]], opts: SegmentOptions) -> list[list[_
     by :func:`_together`, their height aside and with a gap of at most
     ``stack_gap``, become one line with those marks joined.
     """
-    lines, stacked = list(lines), replace(opts, merge_gap=opts.stack_gap)
+    lines = list(lines)
     i = 0
     while i + 1 < len(lines):
         upper, lower = _digit_marks(lines[i], opts), _digit_marks(lines[i + 1], opts)
-        if len(upper) == len(lower) == 1 and _together(upper[0], lower[0], math.inf, stacked):
+        if len(upper) == len(lower) == 1 and _together(upper[0], lower[0], opts, gap=opts.stack_gap, tallest=math.inf):
             rest = [m for m in lines[i] + lines[i + 1] if m not in (upper[0], lower[0])]
             lines[i : i + 2] = [sorted([*rest, upper[0] | lower[0]], key=lambda m: m.box[1])]
         else:
@@ -427,8 +431,8 @@ def _join_stacked(lines: list[list[_Mark]], opts: SegmentOptions) -> list[list[_
     return lines
 
 
-def _strip_marks(line: list[_Mark], opts: SegmentOptions) -> list[_Mark]:
-    """The marks of a line for its strip: the digit-sized ones and the small ones near them.
+def _strip_marks(line: list[_Mark], digits: list[_Mark], opts: SegmentOptions) -> list[_Mark]:
+    """The marks of a line for its strip: its digit-sized ones ``digits`` and the small ones near them.
 
     The strip spans the digit-sized marks and ``end_reach`` digit heights
     beyond; a small mark reaching into it is kept and widens it the same way
@@ -436,7 +440,6 @@ def _strip_marks(line: list[_Mark], opts: SegmentOptions) -> list[_Mark]:
     stay, but not the stub of a ruled line away from the writing.
     """
     reach = opts.end_reach * _digit_height(line)
-    digits = _digit_marks(line, opts)
     left, right = min(d.box[1] for d in digits) - reach, max(d.box[3] for d in digits) + reach
     kept, rest = list(digits), [m for m in line if m not in digits]
     while near := [m for m in rest if m.box[3] > left and m.box[1] < right]:
