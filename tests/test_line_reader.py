@@ -150,6 +150,11 @@ def test_loading_a_broken_reader_says_what_is_wrong(tmp_path) -> None:
     LineReader(
         build_net(), {"format": 1, "name": "line-reader", "params": {"channels": [16, 32, 64, 64], "hidden": 96}}
     ).save(tmp_path)
+    card = json.loads((tmp_path / "model.json").read_text())
+    (tmp_path / "model.json").write_text(json.dumps({**card, "info": {"calibration": {"temperature": -1}}}))
+    with pytest.raises(ModelFileError, match="temperature"):
+        load_line_reader(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps(card))
     (tmp_path / "weights.safetensors").write_bytes(b"not weights")
     with pytest.raises(ModelFileError, match="weights"):
         load_line_reader(tmp_path)

@@ -32,14 +32,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from digits.errors import InputError, ModelFileError
+from digits.errors import InputError
 from digits.imaging.io import ImageSource
 from digits.imaging.normalize import normalize_digit
 from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, segment_lines
 from digits.models.base import DigitModel
 from digits.models.line_reader import LineDigit, shipped_line_reader
 from digits.models.pretrained import shipped_model_dir
-from digits.models.store import RUNTIMES, load_model
+from digits.models.store import RUNTIMES, card_temperature, load_model
 
 N_CLASSES = 10
 
@@ -217,7 +217,7 @@ class Recognizer:
         if not np.array_equal(self.model.classes_, np.arange(N_CLASSES)):
             raise InputError(f"The model's classes are {self.model.classes_.tolist()}; a recognizer needs 0-9.")
         self.min_confidence = float(min_confidence)
-        self.temperature = _temperature(getattr(self.model, "info_", {}))
+        self.temperature = card_temperature(getattr(self.model, "info_", {}))
         self.read_options = read_options or ReadOptions()
 
     def __repr__(self) -> str:
@@ -353,20 +353,6 @@ def reading_score(alternative: _Reading, height: float, opts: ReadOptions | None
         score -= opts.aspect_weight * 0.5 * ((np.log(width / tall) - mean) / std) ** 2
         score += opts.short_weight * min(0.0, float(np.log(tall / max(height, 1))) + 0.2)
     return score
-
-
-def _temperature(info: dict[str, Any]) -> float | None:
-    """``info["calibration"]["temperature"]`` of a model card, checked; None when absent."""
-    calibration = info.get("calibration") if isinstance(info, dict) else None
-    if not isinstance(calibration, dict) or calibration.get("temperature") is None:
-        return None
-    value = calibration["temperature"]
-    if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-        raise ModelFileError(
-            f"The model's calibration temperature (model.json info.calibration.temperature) must be a positive "
-            f"number, got {value!r}. Refit the calibration or remove the entry."
-        )
-    return float(value)
 
 
 def _apply_temperature(proba: npt.NDArray[np.float64], temperature: float) -> npt.NDArray[np.float64]:

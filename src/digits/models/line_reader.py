@@ -19,15 +19,17 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import softmax
 
 from digits.errors import ModelFileError
 from digits.imaging.lines import HEIGHT
+from digits.models.pretrained import packaged_weights
+from digits.models.store import card_temperature
 from digits.models.torch_model import prediction_threads
 
 if TYPE_CHECKING:
@@ -127,10 +129,11 @@ class LineReader:
 
     @property
     def temperature(self) -> float:
-        """The confidence temperature fitted on validation rows (``info.calibration``); 1 when none was."""
-        calibration = self.card.get("info", {}).get("calibration") or {}
-        value = calibration.get("temperature", 1.0)
-        return float(value) if isinstance(value, (int, float)) and np.isfinite(value) and value > 0 else 1.0
+        """The confidence temperature fitted on validation rows (``info.calibration``); 1 when none was.
+
+        Raises :class:`ModelFileError` when the card's temperature is not a positive number.
+        """
+        return card_temperature(self.card.get("info", {})) or 1.0
 
     def log_probabilities(self, strips: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:
         """Per-frame log-probabilities (w_i // 2, 11) of each strip (32, w_i).
@@ -167,9 +170,7 @@ def decode(logp: npt.NDArray[np.float32], temperature: float = 1.0) -> list[Line
     ``temperature`` scales the confidences (frame probabilities ``softmax(logp / T)``),
     not which digits are read.
     """
-    scaled = logp.astype(np.float64) / temperature
-    prob = np.exp(scaled - scaled.max(axis=1, keepdims=True))
-    prob /= prob.sum(axis=1, keepdims=True)
+    prob = softmax(logp.astype(np.float64) / temperature, axis=1)
     best = prob.argmax(axis=1)
     runs: list[tuple[int, int, int]] = []  # (digit, first frame, last frame)
     previous = BLANK
@@ -198,13 +199,14 @@ def load_line_reader(folder: str | Path | None = None) -> LineReader:
     ModelFileError
         When the folder lacks its files, or they do not fit together.
     """
-    folder = Path(str(resources.files("digits") / "weights" / NAME)) if folder is None else Path(folder)
+    folder = packaged_weights(NAME) if folder is None else Path(folder)
     try:
         card = json.loads((folder / CARD).read_text())
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"Cannot read the line reader's {CARD} in {folder}: {exc}.") from exc
     if not isinstance(card, dict) or card.get("format") != FORMAT or card.get("name") != NAME:
         raise ModelFileError(f"{folder / CARD} is not a {NAME} card of format {FORMAT}.")
+    card_temperature(card.get("info", {}))  # a broken temperature is refused now, not at the first read
     params = card.get("params", {})
     try:
         from safetensors import SafetensorError

@@ -101,6 +101,26 @@ def read_card(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return card
 
 
+def card_temperature(info: dict[str, Any]) -> float | None:
+    """``info["calibration"]["temperature"]`` of a model card, checked; None when absent.
+
+    Raises
+    ------
+    ModelFileError
+        When it is there but not a positive number.
+    """
+    calibration = info.get("calibration") if isinstance(info, dict) else None
+    if not isinstance(calibration, dict) or calibration.get("temperature") is None:
+        return None
+    value = calibration["temperature"]
+    if not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        raise ModelFileError(
+            f"The model's calibration temperature (model.json info.calibration.temperature) must be a positive "
+            f"number, got {value!r}. Refit the calibration or remove the entry."
+        )
+    return float(value)
+
+
 RUNTIMES = ("auto", "torch", "onnx")
 """How a loaded model predicts: its own code ('torch'), onnxruntime on an exported
 ``model.onnx`` ('onnx'), or 'auto': onnxruntime when the folder holds the export, else its
