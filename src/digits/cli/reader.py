@@ -16,7 +16,7 @@ def add_reader_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "train-reader",
-        help="train the line reader on photographed rows of train digits (the shipped one: the defaults)",
+        help="train the line reader on photographed rows of train digits (the shipped one: the defaults, then --init)",
     )
     p.add_argument("--rows", type=_positive_int, default=50_000, help="training rows to render (default: 50000)")
     p.add_argument("--val-rows", type=_positive_int, default=2_000, help="validation rows (default: 2000)")
