@@ -2,9 +2,11 @@
 
 Rows come from :func:`digits.data.strings.digit_strings` (the generator of
 evaluation set 2, here fed train-split digits and other seeds) with 1-10
-digits; each picture goes through the same segmentation as ``read``
-(:func:`digits.imaging.segment.segment_lines`), so the reader learns from what
-it will be shown. A picture whose writing is not found as exactly one line
+digits and, in some, signs that are not digits (``$ € £ / ( ) # + % x :``
+and underlines, :mod:`digits.data.signs`), which the reader learns to skip;
+each picture goes through the same segmentation as ``read``
+(:func:`digits.imaging.segment.segment_lines`), so the reader learns from
+what it will be shown. A picture whose writing is not found as exactly one line
 is left out.
 """
 
@@ -67,7 +69,7 @@ def line_rows(
 def _render(task: tuple[int, int]) -> tuple[Lines, int]:
     seed, count = task
     strips, texts = [], []
-    for sample in digit_strings(count, seed, *source_digits(), min_digits=1):
+    for sample in digit_strings(count, seed, *source_digits(), min_digits=1, training=True):
         found = segment_lines(sample.image)
         if len(found) == 1:
             strips.append(np.round(found[0].strip.image * 255).astype(np.uint8))

@@ -1,4 +1,4 @@
-"""Evaluation set 2, rows of digits, built from MNIST **test** digits only.
+"""Evaluation set 2, rows of digits, built from MNIST **test** digits only (and training rows of train digits).
 
 :func:`digit_strings`: 2-10 digits in a row with varied spacing, some pairs
 touching or overlapping, sometimes ``.`` ``,`` ``-`` between groups, on
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from digits.data import render
+from digits.data import render, signs
 from digits.data.samples import Box, StringSample
 from digits.data.synth import (
     STRINGS,
@@ -95,18 +95,40 @@ def _next_x(
     return max(free, after - left, lowest) + max(2, int(rng.uniform(0.06, 0.35) * size))
 
 
-def _layout(rng: np.random.Generator, k: int) -> tuple[dict[int, str], set[int]]:
-    """Punctuation before digit ``i`` ({i: mark}) and the digits ``i`` that touch digit ``i - 1``."""
+def _layout(rng: np.random.Generator, k: int, training: bool) -> tuple[dict[int, str], set[int]]:
+    """Marks written before digit ``i`` ({i: marks}, ``i == k``: after the last) and the digits ``i``
+    that touch digit ``i - 1``. Punctuation only, unless ``training`` (:func:`_signs`)."""
     marks: dict[int, str] = {}
     if k >= 2 and rng.random() < 0.5:
         char = PUNCTUATION[int(rng.integers(3))]
         for i in rng.choice(np.arange(1, k), int(rng.integers(1, min(3, k - 1) + 1)), replace=False):
             marks[int(i)] = PUNCTUATION[int(rng.integers(3))] if rng.random() < 0.2 else char
+    if training:
+        marks.update(_signs(rng, k))
     free = [i for i in range(1, k) if i not in marks]
     touching: set[int] = set()
     if free and rng.random() < 0.4:
         touching = {int(i) for i in rng.choice(free, min(len(free), int(rng.integers(1, 3))), replace=False)}
     return marks, touching
+
+
+def _signs(rng: np.random.Generator, k: int) -> dict[int, str]:
+    """Other signs for about 40% of the rows: a currency sign or ``#`` before the digits, ``%`` after
+    them, ``/`` or ``:`` between groups, or brackets around the first group (:mod:`digits.data.signs`)."""
+    if rng.random() >= 0.4:
+        return {}
+    kind = rng.random()
+    if kind < 0.45:
+        return {0: signs.PREFIXES[int(rng.integers(len(signs.PREFIXES)))]}
+    if kind < 0.6:
+        return {k: signs.SUFFIXES[int(rng.integers(len(signs.SUFFIXES)))]}
+    if kind < 0.85 and k >= 2:
+        char = signs.BETWEEN[int(rng.integers(len(signs.BETWEEN)))]
+        return {
+            int(i): char for i in rng.choice(np.arange(1, k), int(rng.integers(1, min(2, k - 1) + 1)), replace=False)
+        }
+    close = int(rng.integers(1, k + 1))
+    return {0: "(", close: ")"}
 
 
 @dataclass(frozen=True)
@@ -117,21 +139,18 @@ class _Row:
     touching: list[int]  # i where digits i and i + 1 share ink
 
 
-def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8]) -> _Row:
-    """Lay out digits (k, 28, 28) left to right, with punctuation, on an ample canvas."""
+def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool = False) -> _Row:
+    """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs), on an ample canvas."""
     k, size = len(digits), rng.uniform(20, 64)
-    marks, touching = _layout(rng, k)
+    marks, touching = _layout(rng, k, training)
     canvas = np.zeros((int(3 * size), int((k + len(marks)) * 2 * size + 4 * size)), np.float32)
     base, pen, x, after_mark = 2.2 * size, _pen_style(rng), int(size), 0
+    width = size * pen.get("ratio", rng.uniform(0.09, 0.16)) if training else 0.0
     boxes: list[Box] = []
     touched: list[int] = []
     for i, digit in enumerate(digits):
         if i in marks:
-            alpha, lift = _mark(marks[i], size, rng)
-            used = np.flatnonzero((canvas > render.INK_LEVEL).any(axis=0))
-            mx = int(used[-1] + 1 + size * rng.uniform(0.06, 0.2))
-            _place(canvas, alpha, mx, int(base) + lift)
-            after_mark = mx + alpha.shape[1]
+            after_mark = _write_marks(rng, canvas, marks[i], size, width, base)
         alpha = _pen(
             digit, size * rng.uniform(0.88, 1.08), pen, aspect=rng.uniform(0.85, 1.15), angle=rng.uniform(-6, 6)
         )
@@ -140,14 +159,39 @@ def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8]) -> _Row:
             x = _next_x(rng, canvas, alpha, y, boxes[-1], size, touch=i in touching, after=after_mark)
             if x < _free_x(canvas, alpha, y):
                 touched.append(i - 1)
+        elif after_mark:
+            x = after_mark + int(size * rng.uniform(0.08, 0.3))
         _place(canvas, alpha, x, y)
         boxes.append(_shift(render.ink_box(alpha), x, y))
+    if k in marks:
+        _write_marks(rng, canvas, marks[k], size, width, base)
+    if training and rng.random() < 0.08:
+        left, right = boxes[0][0] - size * rng.uniform(0, 0.3), boxes[-1][0] + boxes[-1][2] + size * rng.uniform(0, 0.3)
+        line = signs.underline(right - left, width, rng)
+        x, y = max(0, int(left)), min(int(base + size * rng.uniform(0.08, 0.3)), canvas.shape[0] - line.shape[0])
+        _place(canvas, line[:, : canvas.shape[1] - x], x, y)
     return _Row(canvas, boxes, marks, touched)
 
 
-def _string(rng: np.random.Generator, digits: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], _Row]:
+def _write_marks(
+    rng: np.random.Generator, canvas: npt.NDArray[np.float32], marks: str, size: float, width: float, base: float
+) -> int:
+    """Write ``marks`` after the ink on ``canvas`` (in place) and return the column after them."""
+    right = int(size) // 2
+    for char in marks:
+        alpha, lift = _mark(char, size, rng) if char in PUNCTUATION else signs.sign_alpha(char, size, width, rng)
+        used = np.flatnonzero((canvas > render.INK_LEVEL).any(axis=0))
+        mx = int(used[-1] + 1 + size * rng.uniform(0.06, 0.2)) if used.size else right
+        _place(canvas, alpha, mx, int(base) + lift)
+        right = mx + alpha.shape[1]
+    return right
+
+
+def _string(
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool = False
+) -> tuple[npt.NDArray[np.uint8], _Row]:
     """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
-    row = _row_ink(rng, digits)
+    row = _row_ink(rng, digits, training)
     size = float(np.median([b[3] for b in row.boxes]))
     used = row.ink > 0.02
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
@@ -169,7 +213,14 @@ def _string(rng: np.random.Generator, digits: npt.NDArray[np.uint8]) -> tuple[np
 
 
 def digit_strings(
-    n: int, seed: int, images: npt.ArrayLike, labels: npt.ArrayLike, *, min_digits: int = 2, max_digits: int = 10
+    n: int,
+    seed: int,
+    images: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    *,
+    min_digits: int = 2,
+    max_digits: int = 10,
+    training: bool = False,
 ) -> list[StringSample]:
     """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
 
@@ -179,12 +230,18 @@ def digit_strings(
         As in :func:`photo_digits`; digits are drawn at random (with replacement).
     min_digits, max_digits : int
         Range of the number of digits per row.
+    training : bool
+        Rows for training the line reader: also other signs
+        (:mod:`digits.data.signs`: currency signs, ``/``, brackets, ...) in
+        about 40% of the rows and an underline under 8%. The evaluation set
+        has neither.
 
     Returns
     -------
     list of StringSample
         RGB images; about half the rows have ``.`` ``,`` or ``-`` between
-        groups and about 40% a touching or overlapping pair.
+        groups and about 40% a touching or overlapping pair. ``written``
+        holds every mark but underlines.
     """
     _check_n(n)
     if not 1 <= min_digits <= max_digits:
@@ -194,9 +251,9 @@ def digit_strings(
     for i in range(n):
         rng = _rng(seed, STRINGS, i)
         src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
-        image, row = _string(rng, x[src])
+        image, row = _string(rng, x[src], training)
         text = "".join(str(int(d)) for d in y[src])
-        written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text))
+        written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text)) + row.marks.get(len(text), "")
         sources = tuple(int(s) for s in src)
         out.append(StringSample(image, text, tuple(row.boxes), written, sources, tuple(row.touching)))
     return out

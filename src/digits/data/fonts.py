@@ -1,0 +1,36 @@
+"""Numbers written in handwriting fonts: pictures that owe nothing to MNIST, for checking ``read``.
+
+Debian packages a few handwriting fonts (``apt-get install fonts-comic-neue
+fonts-dancingscript fonts-kaushanscript fonts-klee fonts-rufscript
+fonts-humor-sans fonts-breip fonts-bwht fonts-dkg-handwriting``);
+:func:`handwriting_fonts` finds those installed and :func:`written` writes a
+text with one. ``benchmarks/font_rows.py`` and ``tests/test_read_fonts.py``
+use them.
+"""
+
+from __future__ import annotations
+
+import glob
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_FOLDERS = (
+    "comic-neue", "dancingscript", "kaushanscript", "klee", "rufscript", "humor-sans", "breip", "bwht", "fifthhorseman",
+)  # fmt: skip
+"""Folders under ``/usr/share/fonts/*/`` of the Debian handwriting-font packages."""
+
+
+def handwriting_fonts(folders: tuple[str, ...] = FONT_FOLDERS) -> list[str]:
+    """Paths of the installed fonts in ``folders``, sorted; empty when none is installed."""
+    return sorted(p for folder in folders for p in glob.glob(f"/usr/share/fonts/*/{folder}/*.[ot]tf"))
+
+
+def written(text: str, font_path: str, size: int) -> npt.NDArray[np.uint8]:
+    """``text`` in the font at ``size`` px: grey (h, w), black on white with a margin of half a line."""
+    font = ImageFont.truetype(font_path, size)
+    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), text, font=font)
+    image = Image.new("L", (right - left + 2 * size, bottom - top + size), 255)
+    ImageDraw.Draw(image).text((size - left, size // 2 - top), text, font=font, fill=0)
+    return np.asarray(image)
