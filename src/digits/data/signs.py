@@ -6,7 +6,7 @@ signs, so they are drawn here as pen paths: each sign is a few polylines in
 a digit's frame (x to the right, y down, 0 at the digits' top and 1 on their
 baseline), varied in size, slant, stretch and tremor, then drawn with a round
 pen as wide as the row's strokes. :func:`digits.data.strings.digit_strings`
-puts them in the rows that train the line reader (``signs=True``); the
+puts them in the rows that train the line reader (``training=True``); the
 evaluation rows keep only ``.`` ``,`` ``-``.
 """
 
@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
-from digits.data.strokes import Path2D, draw_paths
+from digits.data.strokes import Path2D, paths_alpha
 
 SIGNS = "$€£/()#+%x:"
 """The signs :func:`sign_alpha` draws."""
 
 PREFIXES, SUFFIXES, BETWEEN = "$€£#+x(", "%)€", "/:"
 """Where signs go in a row: before its digits, after them, or between two groups."""
-
-_SUPERSAMPLE = 4
 
 
 def _arc(cx: float, cy: float, rx: float, ry: float, start: float, stop: float, n: int = 12) -> Path2D:
@@ -123,7 +120,5 @@ def _draw(paths: list[Path2D], width: float) -> tuple[npt.NDArray[np.float32], n
     (x, y) of its top-left pixel in the paths' coordinates."""
     points = np.concatenate(paths)
     low = np.floor(points.min(axis=0) - width)
-    shape = tuple(int(v) for v in np.ceil(points.max(axis=0) + width - low) + 1)
-    canvas = Image.new("L", (shape[0] * _SUPERSAMPLE, shape[1] * _SUPERSAMPLE), 0)
-    draw_paths(canvas, [(p - low) * _SUPERSAMPLE for p in paths], width * _SUPERSAMPLE, fill=255)
-    return np.asarray(canvas.resize(shape, Image.Resampling.BOX), np.float32) / 255.0, low
+    w, h = (int(v) for v in np.ceil(points.max(axis=0) + width - low) + 1)
+    return paths_alpha([p - low for p in paths], width, (w, h)), low

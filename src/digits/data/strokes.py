@@ -213,8 +213,12 @@ def pen_alpha(
     low, span = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1.0)
     scale = max(height - width, 1.0) / span[1]
     size = np.ceil(span * scale + width + 2).astype(int)
-    ss = 4
-    canvas = Image.new("L", (int(size[0]) * ss, int(size[1]) * ss), 0)
-    draw_paths(canvas, [((p - low) * scale + width / 2 + 1) * ss for p in paths], width * ss, fill=255)
-    small = canvas.resize((int(size[0]), int(size[1])), Image.Resampling.BOX)
-    return (np.asarray(small, dtype=np.float32) / 255.0).astype(np.float32)
+    return paths_alpha([(p - low) * scale + width / 2 + 1 for p in paths], width, (int(size[0]), int(size[1])))
+
+
+def paths_alpha(paths: list[Path2D], width: float, size: tuple[int, int], supersample: int = 4) -> FloatImage:
+    """Ink (alpha (h, w), for ``size`` (w, h)) of pixel paths drawn with a round pen ``width`` px wide,
+    drawn ``supersample`` times larger and area-averaged down, so edges are anti-aliased."""
+    canvas = Image.new("L", (size[0] * supersample, size[1] * supersample), 0)
+    draw_paths(canvas, [p * supersample for p in paths], width * supersample, fill=255)
+    return np.asarray(canvas.resize(size, Image.Resampling.BOX), dtype=np.float32) / 255.0
