@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from digits.cli import main
-from digits.data.mnist import FILES
+from digits.data.mnist import FILES, load_mnist
+from digits.data.renderings import row_marks
+from digits.runs import QUICK_SIZES
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -287,16 +289,22 @@ def test_train_with_renderings_adds_them_to_the_training_set(capsys, mnist_dir, 
         "--quick",
         "--renderings",
         "20",
+        "--row-marks",
+        "5",
         "--out",
         str(out),
         "--data-dir",
         str(mnist_dir),
     )
     assert code == 0, err
-    assert "render digits" in err  # the progress bar
+    assert "render digits" in err and "cut rows into marks" in err  # the progress bars
     data = json.loads((out / "model.json").read_text())["info"]["data"]
-    assert data["renderings"] == 20
-    assert 5_000 + 36 <= data["n_train"] <= 5_000 + 40  # 20 photos + 20 drawings, a few may hold no digit
+    assert data["renderings"] == 20 and data["row_marks"] == 5
+    train = load_mnist(mnist_dir).train.head(QUICK_SIZES["train"])
+    marks = len(row_marks(train.images, train.labels, 5, seed=0)[1])
+    assert marks >= 5
+    # 20 photos + 20 drawings (a few may hold no digit) + the marks of 5 rows
+    assert 5_000 + 36 + marks <= data["n_train"] <= 5_000 + 40 + marks
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "decision-tree", "--quick", "--renderings", "-3", "--out", str(tmp_path / "x")])
     assert exit_info.value.code == 2 and "whole number >= 0" in capsys.readouterr().err

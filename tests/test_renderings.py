@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digits.data.renderings import SEED_OFFSET, rendered_digits
+from digits.data.mnist import load_mnist
+from digits.data.renderings import ROW_SEED, SEED_OFFSET, _lone, rendered_digits, row_marks
+from digits.data.strings import digit_strings
 from digits.data.synth import drawn_digits, photo_digits
 from digits.errors import InputError
 from digits.imaging.normalize import normalize_digit
+from digits.imaging.segment import segment_lines
+from digits.recognizer import Recognizer
 from test_synth import glyphs  # tests/ is on sys.path, like conftest
 
 
@@ -49,3 +53,46 @@ def test_zero_renderings_and_bad_counts() -> None:
     assert X.shape == (0, 28, 28) and y.shape == (0,)
     with pytest.raises(InputError, match="non-negative integer"):
         rendered_digits(images, labels, -1, seed=0)
+
+
+def test_a_mark_is_kept_only_when_it_holds_one_whole_digit_alone() -> None:
+    digits = [(0, 20), (25, 45), (44, 60)]
+    assert _lone((0, 20), digits) == 0
+    assert _lone((1, 19), digits) == 0  # 90% of it
+    assert _lone((24, 46), digits) == 1  # a column of the touching next digit
+    assert _lone((0, 45), digits) is None  # two digits in one mark
+    assert _lone((5, 20), digits) is None  # a piece of a digit (75%)
+    assert _lone((-10, 20), digits) is None  # a sign written against the digit
+    assert _lone((70, 90), digits) is None  # no digit: a sign or a stray mark
+
+
+def test_row_marks_are_reads_marks_of_training_rows_labelled_with_their_digit() -> None:
+    images, labels = glyphs()
+    seen: list[tuple[int, int]] = []
+    X, y = row_marks(images, labels, 6, seed=2, workers=1, progress=lambda d, t: seen.append((d, t)))
+    assert X.dtype == np.uint8 and y.dtype == np.int64 and len(X) == len(y) >= 6
+    assert seen[-1] == (6, 6)
+    marks = [
+        (mark.image, int(sample.text[i]))
+        for sample in digit_strings(6, 2 + SEED_OFFSET + ROW_SEED, images, labels, min_digits=1, training=True)
+        for line in segment_lines(sample.image)
+        for mark in line.marks
+        if (i := _lone((mark.box[0], mark.box[0] + mark.box[2]), [(b[0], b[0] + b[2]) for b in sample.boxes]))
+        is not None
+    ]
+    assert np.array_equal(X, np.stack([m for m, _ in marks])) and y.tolist() == [d for _, d in marks]
+    two = row_marks(images, labels, 6, seed=2, workers=2)
+    assert np.array_equal(X, two[0]) and np.array_equal(y, two[1])
+    X, y = row_marks(images, labels, 0, seed=0)
+    assert X.shape == (0, 28, 28) and y.shape == (0,)
+    with pytest.raises(InputError, match="non-negative integer"):
+        row_marks(images, labels, -2, seed=0)
+
+
+@pytest.mark.mnist
+def test_row_marks_of_real_digits_carry_the_digit_they_show(mnist_dir) -> None:
+    train = load_mnist(mnist_dir).train
+    X, y = row_marks(train.images[:2000], train.labels[:2000], 40, seed=0, workers=1)
+    assert len(y) >= 100  # about 4 a row
+    agree = np.mean(Recognizer().probabilities(X).argmax(axis=1) == y)
+    assert agree >= 0.95, agree  # a mark given its neighbour's label would make this ~10%

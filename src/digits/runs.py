@@ -21,7 +21,7 @@ import numpy as np
 
 from digits.data.download import ProgressFn
 from digits.data.mnist import MnistSplits, load_mnist
-from digits.data.renderings import rendered_digits
+from digits.data.renderings import rendered_digits, row_marks
 from digits.errors import InputError
 from digits.evaluation import Evaluation, evaluate, write_report
 from digits.evaluation.calibration import apply_temperature, ece, fit_temperature
@@ -58,6 +58,10 @@ class RunConfig:
         Add this many photo-like and this many drawn renderings of train-split
         digits, normalized like any input, to the training set
         (:func:`digits.data.renderings.rendered_digits`); 0 for MNIST alone.
+    row_marks : int
+        Add the one-digit marks that ``read``'s segmentation cuts from this many
+        photographed rows of train-split digits, about 4 per row
+        (:func:`digits.data.renderings.row_marks`); 0 for none.
     """
 
     model: str
@@ -68,6 +72,7 @@ class RunConfig:
     data_dir: Path | None = None
     resume: bool = False
     renderings: int = 0
+    row_marks: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ def train_run(
     on_epoch: Callable[[int, int, dict[str, float]], None] | None = None,
     on_download: ProgressFn | None = None,
     on_render: ProgressFn | None = None,
+    on_rows: ProgressFn | None = None,
 ) -> RunResult | None:
     """Fit, evaluate on validation and test, save the model and write the test report.
 
@@ -137,6 +143,8 @@ def train_run(
         Progress of an MNIST download: (bytes so far, total or None).
     on_render : callable, optional
         Progress of the renderings (``config.renderings``): (done, total).
+    on_rows : callable, optional
+        Progress of the rows cut into marks (``config.row_marks``): (done, total).
 
     Returns
     -------
@@ -157,9 +165,13 @@ def train_run(
         model.checkpoint_dir, model.resume = checkpoint_dir_for(out), config.resume
     model.progress = on_epoch if rank == 0 else None
     X, y = split_for(splits, "train", config.quick)
+    seed, added = config.seed or 0, []
     if config.renderings:
-        X_r, y_r = rendered_digits(X, y, config.renderings, config.seed or 0, progress=on_render if rank == 0 else None)
-        X, y = np.concatenate([X, X_r]), np.concatenate([y, y_r])
+        added.append(rendered_digits(X, y, config.renderings, seed, progress=on_render if rank == 0 else None))
+    if config.row_marks:
+        added.append(row_marks(X, y, config.row_marks, seed, progress=on_rows if rank == 0 else None))
+    if added:
+        X, y = np.concatenate([X, *(x for x, _ in added)]), np.concatenate([y, *(y_a for _, y_a in added)])
     X_val, y_val = split_for(splits, "val", config.quick)
     model.fit(X, y, X_val, y_val)
     model.progress = None
@@ -177,6 +189,7 @@ def train_run(
             "n_train": len(y),
             "n_val": len(y_val),
             "renderings": config.renderings,
+            "row_marks": config.row_marks,
         },
     )
     model.save(out)

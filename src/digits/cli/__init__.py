@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also train on N photo-like and N drawn renderings of train-split digits, normalized like any "
         "input picture (default: 0, MNIST alone)",
     )
+    p.add_argument(
+        "--row-marks",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="also train on the one-digit marks that read's segmentation cuts from N photographed rows of "
+        "train-split digits, about 4 per row (default: 0, none)",
+    )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)
 

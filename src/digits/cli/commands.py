@@ -38,6 +38,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         resume=args.resume,
         renderings=args.renderings,
+        row_marks=args.row_marks,
     )
     main_process = process_rank() == 0
     show = not args.no_progress and main_process
@@ -47,9 +48,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         with (
             download_bar(show) as on_download,
             count_bar("render digits", show, unit="img") as on_render,
+            count_bar("cut rows into marks", show, unit="row") as on_rows,
             epoch_bar(config.model, show) as on_epoch,
         ):
-            result = train_run(config, on_epoch=on_epoch, on_download=on_download, on_render=on_render)
+            result = train_run(config, on_epoch=on_epoch, on_download=on_download, on_render=on_render, on_rows=on_rows)
     except KeyboardInterrupt:
         if args.out is not None and checkpoint_dir_for(args.out).exists():
             print(f"Continue with: digits train {config.model} --out {args.out} --resume", file=sys.stderr)
