@@ -197,7 +197,7 @@ def test_the_line_readers_digits_are_boxed_by_their_mark_or_by_their_columns(rec
         LineDigit(2, 0.4, a + 2.5 * third, (a + 2 * third, b), tuple(ctc[3])),
     ]
     model = [_probabilities(d1=0.6, d7=0.31), _probabilities(d0=0.99), _probabilities(d7=0.95)]
-    digits = recognizer._line_digits(read, line, model)
+    digits = recognizer._line_digits(read, _blank_frames(line), line, model)
     # alone in its mark, a digit is what both readers make of it (geometric mean): the last is a 7
     assert [d.digit for d in digits] == [7, 4, 5, 7]
     pooled = np.sqrt(ctc[0] * model[0])
@@ -208,7 +208,49 @@ def test_the_line_readers_digits_are_boxed_by_their_mark_or_by_their_columns(rec
     assert digits[1].box[0] + digits[1].box[2] <= digits[2].box[0] + 2
     assert [d.confidence for d in digits[1:3]] == [0.7, 0.6]
     strict = Recognizer(recognizer.model, min_confidence=0.65)
-    assert [d.digit for d in strict._line_digits(read, line, model)] == [7, 4, None, 7]
+    assert [d.digit for d in strict._line_digits(read, _blank_frames(line), line, model)] == [7, 4, None, 7]
+
+
+def _blank_frames(line) -> np.ndarray:
+    """The line reader's probabilities per frame (frames, 11) of a strip in which it saw nothing but blank."""
+    from digits.models.line_reader import STRIDE
+
+    frames = np.zeros((line.strip.image.shape[1] // STRIDE, 11))
+    frames[:, 0] = 1.0
+    return frames
+
+
+def test_a_mark_the_line_reader_skipped_is_a_digit_when_both_readers_lean_to_it(recognizer):
+    """Three marks; the line reader read the first and last, and nothing (blank won) in the middle one."""
+    from digits.imaging.segment import segment_lines
+    from digits.models.line_reader import STRIDE, LineDigit
+    from test_segment import draw_digits
+
+    line = segment_lines(draw_digits([("7", 30, 20), ("1", 120, 20), ("2", 220, 20)], (320, 100)))[0]
+    ends = [line.strip.input_x(c) for c in (0, line.strip.image.shape[1])]
+    read = [
+        LineDigit(7, 0.9, line.strip.image.shape[1] * 0.1, (0, 1), tuple(_probabilities(d7=0.9))),
+        LineDigit(2, 0.9, line.strip.image.shape[1] * 0.9, (1, 2), tuple(_probabilities(d2=0.9))),
+    ]
+    x, _, w, _ = line.marks[1].box
+    frame_x = np.array([line.strip.input_x((t + 0.5) * STRIDE) for t in range(line.strip.image.shape[1] // STRIDE)])
+    over = np.flatnonzero((frame_x >= x) & (frame_x <= x + w))
+    assert ends[0] < x < ends[1] and over.size
+
+    def reading(reader_one: float, model: np.ndarray) -> list[tuple[int | None, float]]:
+        frames = _blank_frames(line)
+        frames[over[len(over) // 2]] = [1 - reader_one, 0, reader_one, *[0] * 8]  # blank, 0, 1, 2, ...
+        found = recognizer._line_digits(read, frames, line, [_probabilities(d7=0.99), model, _probabilities(d2=0.99)])
+        return [(d.digit, d.confidence) for d in found]
+
+    sure_one = _probabilities(d1=0.999)
+    found = reading(0.3, sure_one)
+    assert [d for d, _ in found] == [7, 1, 2]
+    assert found[1][1] == pytest.approx(np.sqrt(0.3 * 0.999))  # the reader mostly saw blank: a low confidence
+    assert [d for d, _ in reading(0.1, sure_one)] == [7, 2]  # the reader hardly saw a digit: a sign, skipped
+    assert [d for d, _ in reading(0.3, _probabilities(d1=0.9))] == [7, 2]  # the model not sure enough
+    assert [d for d, _ in reading(0.3, _probabilities(d4=0.999))] == [7, 2]  # the two disagree
+    assert [d for d, _ in reading(0.6, sure_one)] == [7, 2]  # read over it, the 1 went to a neighbouring mark
 
 
 def test_read_with_marks_only_uses_the_model(recognizer, mnist_dir):

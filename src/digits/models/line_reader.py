@@ -164,13 +164,19 @@ class LineReader:
         (folder / CARD).write_text(json.dumps(self.card, indent=2) + "\n")
 
 
+def frame_probabilities(logp: npt.NDArray[np.float32], temperature: float = 1.0) -> npt.NDArray[np.float64]:
+    """Per-frame probabilities (frames, 11), blank first, of per-frame log-probabilities (frames, 11):
+    ``softmax(logp / temperature)``."""
+    return np.asarray(softmax(logp.astype(np.float64) / temperature, axis=1))
+
+
 def decode(logp: npt.NDArray[np.float32], temperature: float = 1.0) -> list[LineDigit]:
     """Best-path CTC decoding of per-frame log-probabilities (frames, 11).
 
     ``temperature`` scales the confidences (frame probabilities ``softmax(logp / T)``),
     not which digits are read.
     """
-    prob = softmax(logp.astype(np.float64) / temperature, axis=1)
+    prob = frame_probabilities(logp, temperature)
     best = prob.argmax(axis=1)
     runs: list[tuple[int, int, int]] = []  # (digit, first frame, last frame)
     previous = BLANK
