@@ -60,7 +60,7 @@ class RunConfig:
         (:func:`digits.data.renderings.rendered_digits`); 0 for MNIST alone.
     row_marks : int
         Add the one-digit marks that ``read``'s segmentation cuts from this many
-        photographed rows of train-split digits, about 4 per row
+        photographed rows of train-split digits, about 4.5 a row
         (:func:`digits.data.renderings.row_marks`); 0 for none.
     """
 

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="also train on the one-digit marks that read's segmentation cuts from N photographed rows of "
-        "train-split digits, about 4 per row (default: 0, none)",
+        "train-split digits, about 4.5 a row (default: 0, none)",
     )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)

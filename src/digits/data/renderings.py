@@ -116,7 +116,7 @@ def row_marks(
     ``training=True``: some touching, some with punctuation and signs) go
     through :func:`digits.imaging.segment.segment_lines`; a mark is kept, with
     its digit's label, when its columns cover most of exactly one digit and
-    little of any other (:func:`_lone`), about 4 marks per row.
+    little of any other (:func:`_lone`): about 4.5 marks a row.
 
     Parameters
     ----------
