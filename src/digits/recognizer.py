@@ -95,10 +95,10 @@ class ReadOptions:
         slanted 1s that the reader took for "/", and lets some signs through as
         digits: of 1,000 rows of **validation** digits (``digit_strings(1000,
         4242, val)``), 1,000 such rows with signs (``training=True``) and the
-        450 texts with signs of ``benchmarks/font_rows.py``, ``read`` with a
-        fast-cnn trained without ``--row-marks`` got 926 / 915 / 316 right
-        without it, 933 / 917 / 300 at 0.15, 931 / 918 / 310 at 0.3 and
-        929 / 920 / 313 at 0.4. ``second_look_model`` at 0.9 read the same.
+        450 texts with signs of ``benchmarks/font_rows.py``, ``read`` with the
+        shipped models got 930 / 921 / 317 right without it, 937 / 923 / 302
+        at 0.15, 935 / 924 / 311 at 0.3 and 933 / 926 / 314 at 0.4.
+        ``second_look_model`` at 0.9 read the same.
 
     The marks' values were chosen by measurement on strings pasted from MNIST
     test digits 5,000-9,999 (see :func:`reading_score`).
