@@ -17,11 +17,9 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from digits.data.pool import map_over_digits, source_digits
-from digits.data.renderings import SEED_OFFSET
-from digits.data.strings import digit_strings
+from digits.data.pool import map_over_digits
+from digits.data.renderings import row_tasks, segmented_rows
 from digits.data.synth import _check_n
-from digits.imaging.segment import segment_lines
 
 CHUNK = 100
 """Rows per task of the process pool; each task has a seed of its own."""
@@ -57,7 +55,7 @@ def line_rows(
     """
     _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    tasks = [(seed + SEED_OFFSET + 7919 * a, min(CHUNK, n - a)) for a in range(0, n, CHUNK)]
+    tasks = row_tasks(n, seed, CHUNK)
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
     for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
@@ -69,8 +67,7 @@ def line_rows(
 def _render(task: tuple[int, int]) -> tuple[Lines, int]:
     seed, count = task
     strips, texts = [], []
-    for sample in digit_strings(count, seed, *source_digits(), min_digits=1, training=True):
-        found = segment_lines(sample.image)
+    for sample, found in segmented_rows(seed, count):
         if len(found) == 1:
             strips.append(np.round(found[0].strip.image * 255).astype(np.uint8))
             texts.append(sample.text)

@@ -16,16 +16,17 @@ each holding one digit, with its neighbours' stray ink and its own lost pieces.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import numpy.typing as npt
 
 from digits.data.pool import map_over_digits, source_digits
+from digits.data.samples import StringSample
 from digits.data.strings import digit_strings
 from digits.data.synth import _check_n, iter_digits
 from digits.imaging.normalize import normalize_digit
-from digits.imaging.segment import segment_lines
+from digits.imaging.segment import Line, segment_lines
 
 STYLES = ("photo", "drawn")
 SEED_OFFSET = 1_000_003
@@ -140,25 +141,37 @@ def row_marks(
     """
     _check_n(rows)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    base = seed + SEED_OFFSET + ROW_SEED
-    tasks = [(base + 7919 * a, min(ROW_CHUNK, rows - a)) for a in range(0, rows, ROW_CHUNK)]
+    tasks = row_tasks(rows, seed + ROW_SEED, ROW_CHUNK)
     return _joined(list(map_over_digits(_cut_rows, tasks, sources, workers, progress, rows)))
 
 
-def _cut_rows(task: tuple[int, int]) -> _Part:
-    """The one-digit marks of ``count`` rows rendered with ``seed``: ((images, labels), rows rendered)."""
-    seed, count = task
-    xs, ys = [], []
+def row_tasks(rows: int, seed: int, chunk: int) -> list[tuple[int, int]]:
+    """Tasks (seed, count) of a process pool rendering ``rows`` training rows ``chunk`` at a time, each
+    with a seed of its own from ``seed + SEED_OFFSET`` on (:func:`segmented_rows` renders one)."""
+    return [(seed + SEED_OFFSET + 7919 * a, min(chunk, rows - a)) for a in range(0, rows, chunk)]
+
+
+def segmented_rows(seed: int, count: int) -> Iterator[tuple[StringSample, list[Line]]]:
+    """``count`` photographed training rows of this process's source digits (:func:`source_digits`),
+    each with the lines ``read``'s segmentation finds in it: 1-10 digits, some touching, some with
+    punctuation and signs (:func:`digits.data.strings.digit_strings` with ``training=True``)."""
     for sample in digit_strings(count, seed, *source_digits(), min_digits=1, training=True):
+        yield sample, segment_lines(sample.image)
+
+
+def _cut_rows(task: tuple[int, int]) -> _Part:
+    """The one-digit marks of the rows of one task (seed, count): ((images, labels), rows rendered)."""
+    xs, ys = [], []
+    for sample, lines in segmented_rows(*task):
         spans = [(x, x + w) for x, _, w, _ in sample.boxes]
-        for line in segment_lines(sample.image):
+        for line in lines:
             for mark in line.marks:
                 digit = _lone((mark.box[0], mark.box[0] + mark.box[2]), spans)
                 if digit is not None:
                     xs.append(mark.image)
                     ys.append(int(sample.text[digit]))
     images = np.stack(xs) if xs else np.zeros((0, 28, 28), np.uint8)
-    return (images, np.asarray(ys, np.int64)), count
+    return (images, np.asarray(ys, np.int64)), task[1]
 
 
 def _lone(mark: tuple[int, int], digits: list[tuple[int, int]]) -> int | None:
