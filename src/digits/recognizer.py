@@ -25,6 +25,7 @@ folder's ``model.json`` records ``info.calibration.temperature``
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from digits.imaging.io import ImageSource
 from digits.imaging.normalize import normalize_digit
 from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, segment_lines
 from digits.models.base import DigitModel
-from digits.models.line_reader import BLANK, STRIDE, LineDigit, decode, frame_probabilities, shipped_line_reader
+from digits.models.line_reader import BLANK, STRIDE, LineDigit, decode_frames, frame_probabilities, shipped_line_reader
 from digits.models.pretrained import shipped_model_dir
 from digits.models.store import RUNTIMES, card_temperature, load_model
 
@@ -265,14 +266,13 @@ class Recognizer:
             return self._read_marks(image)
         lines = segment_lines(image, self.read_options.segment)
         reader = shipped_line_reader()
-        logps = reader.log_probabilities([line.strip.image for line in lines])
+        logps, temperature = reader.log_probabilities([line.strip.image for line in lines]), reader.temperature
         marks = [mark for line in lines for mark in line.marks]
         proba = iter(self.probabilities(np.stack([m.image for m in marks])) if marks else [])
         digits = []
         for line, logp in zip(lines, logps, strict=True):
-            frames = frame_probabilities(logp, reader.temperature)
-            read = decode(logp, reader.temperature)
-            digits += self._line_digits(read, frames, line, [next(proba) for _ in line.marks])
+            frames = frame_probabilities(logp, temperature)
+            digits += self._line_digits(decode_frames(frames), frames, line, [next(proba) for _ in line.marks])
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
 
     def _line_digits(
@@ -299,6 +299,7 @@ class Recognizer:
             owned[min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))].append(d)
         result = []
         for found, mark, whole in zip(owned, line.marks, marks, strict=True):
+            read_as: Sequence[tuple[int, float, tuple[int, int, int, int] | None]]
             if not found:
                 read_as = self._second_look(frames, line, mark, whole)
             elif len(found) == 1:
@@ -327,7 +328,7 @@ class Recognizer:
         low, as the reader mostly saw no digit there. Else nothing (``[]``).
         """
         opts = self.read_options
-        x = line.strip.input_x((np.arange(len(frames)) + 0.5) * STRIDE)
+        x = np.array([line.strip.input_x((t + 0.5) * STRIDE) for t in range(len(frames))])
         over = frames[(x >= mark.box[0]) & (x <= mark.box[0] + mark.box[2])]
         if not over.size or (over.argmax(axis=1) != BLANK).any():  # a digit read over it went to a neighbour
             return []

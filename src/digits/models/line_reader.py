@@ -176,7 +176,11 @@ def decode(logp: npt.NDArray[np.float32], temperature: float = 1.0) -> list[Line
     ``temperature`` scales the confidences (frame probabilities ``softmax(logp / T)``),
     not which digits are read.
     """
-    prob = frame_probabilities(logp, temperature)
+    return decode_frames(frame_probabilities(logp, temperature))
+
+
+def decode_frames(prob: npt.NDArray[np.float64]) -> list[LineDigit]:
+    """:func:`decode` of per-frame probabilities (frames, 11), blank first (:func:`frame_probabilities`)."""
     best = prob.argmax(axis=1)
     runs: list[tuple[int, int, int]] = []  # (digit, first frame, last frame)
     previous = BLANK
