@@ -100,9 +100,9 @@ def _layout(rng: np.random.Generator, k: int, training: bool) -> tuple[dict[int,
     that touch digit ``i - 1``. Punctuation only, unless ``training`` (:func:`_signs`)."""
     marks: dict[int, str] = {}
     if k >= 2 and rng.random() < 0.5:
-        char = PUNCTUATION[int(rng.integers(3))]
-        for i in rng.choice(np.arange(1, k), int(rng.integers(1, min(3, k - 1) + 1)), replace=False):
-            marks[int(i)] = PUNCTUATION[int(rng.integers(3))] if rng.random() < 0.2 else char
+        char = _pick(rng, PUNCTUATION)
+        for i in _gaps(rng, k, 3):
+            marks[i] = _pick(rng, PUNCTUATION) if rng.random() < 0.2 else char
     if training:
         marks.update(_signs(rng, k))
     free = [i for i in range(1, k) if i not in marks]
@@ -119,16 +119,24 @@ def _signs(rng: np.random.Generator, k: int) -> dict[int, str]:
         return {}
     kind = rng.random()
     if kind < 0.45:
-        return {0: signs.PREFIXES[int(rng.integers(len(signs.PREFIXES)))]}
+        return {0: _pick(rng, signs.PREFIXES)}
     if kind < 0.6:
-        return {k: signs.SUFFIXES[int(rng.integers(len(signs.SUFFIXES)))]}
+        return {k: _pick(rng, signs.SUFFIXES)}
     if kind < 0.85 and k >= 2:
-        char = signs.BETWEEN[int(rng.integers(len(signs.BETWEEN)))]
-        return {
-            int(i): char for i in rng.choice(np.arange(1, k), int(rng.integers(1, min(2, k - 1) + 1)), replace=False)
-        }
+        char = _pick(rng, signs.BETWEEN)
+        return dict.fromkeys(_gaps(rng, k, 2), char)
     close = int(rng.integers(1, k + 1))
     return {0: "(", close: ")"}
+
+
+def _pick(rng: np.random.Generator, chars: str) -> str:
+    """One of ``chars``, at random."""
+    return chars[int(rng.integers(len(chars)))]
+
+
+def _gaps(rng: np.random.Generator, k: int, most: int) -> list[int]:
+    """1 to ``most`` different gaps between ``k >= 2`` digits, at random: gap ``i`` comes before digit ``i``."""
+    return [int(i) for i in rng.choice(np.arange(1, k), int(rng.integers(1, min(most, k - 1) + 1)), replace=False)]
 
 
 @dataclass(frozen=True)
