@@ -180,7 +180,19 @@ def test_the_shipped_reader_reads_rows_of_test_digits(mnist_dir) -> None:
 def test_train_reader_command_saves_a_reader(mnist_dir, tmp_path, capsys) -> None:
     out = tmp_path / "reader"
     code = main(["train-reader", "--rows", "40", "--val-rows", "10", "--epochs", "1", "--workers", "1",
+                 "--channels", "8,8,16,24", "--hidden", "20",
                  "--device", "cpu", "--data-dir", str(mnist_dir), "--out", str(out), "--no-progress"])  # fmt: skip
     assert code == 0
     assert "validation rows read exactly" in capsys.readouterr().out
-    assert load_line_reader(out).card["info"]["n_train"] >= 35
+    reader = load_line_reader(out)
+    assert reader.card["info"]["n_train"] >= 35
+    assert reader.card["params"] == {"channels": [8, 8, 16, 24], "hidden": 20}
+    assert reader.net.rnn.hidden_size == 20
+
+
+@pytest.mark.parametrize("channels", ["16,32,64", "16,32,64,x", "16,0,64,64", ""])
+def test_train_reader_rejects_bad_channels(channels, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["train-reader", "--channels", channels])
+    assert stop.value.code == 2
+    assert "expected four" in capsys.readouterr().err

@@ -24,7 +24,19 @@ def add_reader_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--learning-rate", type=_positive_float, default=2e-3, help="peak of the one-cycle schedule (default: 0.002)"
     )
-    p.add_argument("--init", type=_path, default=None, help="start from this saved reader (default: random weights)")
+    p.add_argument(
+        "--channels",
+        type=_channels,
+        default=(16, 32, 64, 64),
+        help="output channels of the four convolutions, comma-separated (default: 16,32,64,64)",
+    )
+    p.add_argument("--hidden", type=_positive_int, default=96, help="features per frame and GRU width (default: 96)")
+    p.add_argument(
+        "--init",
+        type=_path,
+        default=None,
+        help="start from this saved reader, whose size replaces --channels and --hidden (default: random weights)",
+    )
     p.add_argument("--seed", type=int_in(0, None, "a whole number >= 0"), default=0, help="seed (default: 0)")
     p.add_argument("--workers", type=_positive_int, default=None, help="rendering processes (default: CPU count)")
     p.add_argument(
@@ -35,6 +47,17 @@ def add_reader_parser(sub: argparse._SubParsersAction) -> None:
     )
     _add_common(p)
     p.set_defaults(func=cmd_train_reader)
+
+
+def _channels(text: str) -> tuple[int, ...]:
+    """``--channels``: four positive whole numbers, comma-separated (the strip's 32 rows halve four times)."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected four whole numbers such as 16,32,64,64, got {text!r}") from None
+    if len(values) != 4 or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected four positive whole numbers such as 16,32,64,64, got {text!r}")
+    return values
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
@@ -60,6 +83,8 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         *val,
         epochs=args.epochs,
         learning_rate=args.learning_rate,
+        channels=args.channels,
+        hidden=args.hidden,
         seed=args.seed,
         device=args.device,
         init=init,
