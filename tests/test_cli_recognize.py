@@ -92,6 +92,26 @@ def test_read_json_prints_the_digits_with_boxes(files, model_dir, capsys):
     assert [d["confidence"] for d in marks["digits"]] != [d["confidence"] for d in string["digits"]]
 
 
+def test_read_uses_the_line_reader_given_with_reader(files, model_dir, capsys, tmp_path):
+    import torch
+
+    from digits.models.line_reader import load_line_reader
+
+    mute = load_line_reader()  # the shipped reader made to see blank everywhere
+    with torch.no_grad():
+        mute.net.out.bias[0] = 100.0
+    mute.save(tmp_path / "mute")
+    code, lines, _ = run(capsys, "read", files["string"], "--model", model_dir, "--reader", tmp_path / "mute")
+    assert code == 0 and lines == [f"{files['string']}: no digits found"]
+    load_line_reader().save(tmp_path / "copy")
+    code, lines, _ = run(capsys, "read", files["string"], "--model", model_dir, "--reader", tmp_path / "copy")
+    assert code == 0 and lines == [f"{files['string']}: 721"]
+    code, lines, err = run(capsys, "read", files["string"], "--model", model_dir, "--reader", tmp_path / "none")
+    assert code == 2 and lines == []
+    assert "Cannot read the line reader's model.json" in err and str(tmp_path / "none") in err
+    assert "Traceback" not in err
+
+
 def test_text_output_and_blank_and_rejected_answers(files, model_dir, capsys):
     code, lines, _ = run(capsys, "predict", files["digit0"], files["blank"], "--model", model_dir)
     assert code == 0

@@ -104,6 +104,24 @@ def test_pasted_mnist_test_digits_are_read_in_order(recognizer, mnist_dir):
     assert right / total >= 0.9
 
 
+def test_a_line_reader_can_be_given_loaded_or_as_a_folder(model_dir, mnist_dir, tmp_path):
+    import torch
+
+    from digits.models.line_reader import load_line_reader
+
+    images, _ = mnist_test(mnist_dir)
+    picture, _ = paste_digits(list(images[:3]), [10, 10])
+    mute = load_line_reader()  # blank wins at every frame: the line reader reads nothing
+    with torch.no_grad():
+        mute.net.out.bias[0] = 100.0
+    assert Recognizer(model_dir).read(picture).text == "721"
+    assert Recognizer(model_dir, line_reader=mute).read(picture).text == ""
+    mute.save(tmp_path / "mute")
+    assert Recognizer(model_dir, line_reader=tmp_path / "mute").read(picture).text == ""
+    with pytest.raises(ModelFileError, match="line reader"):  # a broken folder fails at once, not at a read
+        Recognizer(model_dir, line_reader=tmp_path / "missing")
+
+
 def test_a_fitted_model_and_a_folder_are_the_same_recognizer(model_dir, seven):
     model = load_model(model_dir)
     assert Recognizer(model).predict(seven) == Recognizer(model_dir).predict(seven)

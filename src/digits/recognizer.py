@@ -37,7 +37,16 @@ from digits.imaging.io import ImageSource
 from digits.imaging.normalize import normalize_digit
 from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, segment_lines
 from digits.models.base import DigitModel
-from digits.models.line_reader import BLANK, STRIDE, LineDigit, decode_frames, frame_probabilities, shipped_line_reader
+from digits.models.line_reader import (
+    BLANK,
+    STRIDE,
+    LineDigit,
+    LineReader,
+    decode_frames,
+    frame_probabilities,
+    load_line_reader,
+    shipped_line_reader,
+)
 from digits.models.pretrained import shipped_model_dir
 from digits.models.store import RUNTIMES, card_temperature, load_model
 
@@ -203,6 +212,10 @@ class Recognizer:
         shipped model does).
     read_options : ReadOptions, optional
         Segmentation and scoring settings of :meth:`read`.
+    line_reader : None, path-like or LineReader
+        The line reader of :meth:`read`: None for the shipped one (loaded at the
+        first :meth:`read`), a folder written by ``digits train-reader`` (loaded
+        now, so a broken folder fails here), or a loaded reader.
 
     Attributes
     ----------
@@ -216,6 +229,7 @@ class Recognizer:
     def __init__(
         self, model: str | os.PathLike[str] | DigitModel | None = None, *, min_confidence: float = 0.0,
         runtime: str = "auto", read_options: ReadOptions | None = None,
+        line_reader: str | os.PathLike[str] | LineReader | None = None,
     ) -> None:  # fmt: skip
         if not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"min_confidence must be between 0 and 1, got {min_confidence!r}.")
@@ -233,6 +247,9 @@ class Recognizer:
         self.min_confidence = float(min_confidence)
         self.temperature = card_temperature(getattr(self.model, "info_", {}))
         self.read_options = read_options or ReadOptions()
+        self._line_reader = (
+            line_reader if line_reader is None or isinstance(line_reader, LineReader) else load_line_reader(line_reader)
+        )
 
     def __repr__(self) -> str:
         return f"Recognizer(model={self.model.name!r}, min_confidence={self.min_confidence})"
@@ -265,7 +282,7 @@ class Recognizer:
         if not self.read_options.line_reader:
             return self._read_marks(image)
         lines = segment_lines(image, self.read_options.segment)
-        reader = shipped_line_reader()
+        reader = shipped_line_reader() if self._line_reader is None else self._line_reader
         logps, temperature = reader.log_probabilities([line.strip.image for line in lines]), reader.temperature
         marks = [mark for line in lines for mark in line.marks]
         proba = iter(self.probabilities(np.stack([m.image for m in marks])) if marks else [])

@@ -148,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         "whole with the shipped line reader (default: the line reader, joined by --model on digits that "
         "stand alone)",
     )
+    p.add_argument(
+        "--reader",
+        type=_path,
+        default=None,
+        help="line reader folder written by `digits train-reader` (default: the shipped one)",
+    )
     p.set_defaults(func=recognize.cmd_read)
 
     serve.add_serve_parser(sub)

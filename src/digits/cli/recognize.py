@@ -59,7 +59,13 @@ def _recognizer(args: argparse.Namespace) -> Recognizer:
 
     model = None if args.model == SHIPPED_MODEL else Path(args.model)
     options = ReadOptions(line_reader=not getattr(args, "marks_only", False))
-    return Recognizer(model, min_confidence=args.min_confidence, runtime=args.runtime, read_options=options)
+    return Recognizer(
+        model,
+        min_confidence=args.min_confidence,
+        runtime=args.runtime,
+        read_options=options,
+        line_reader=getattr(args, "reader", None),
+    )
 
 
 def _each(paths: list[str], show: Callable[[str], str]) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -201,7 +202,7 @@ def decode_frames(prob: npt.NDArray[np.float64]) -> list[LineDigit]:
     return digits
 
 
-def load_line_reader(folder: str | Path | None = None) -> LineReader:
+def load_line_reader(folder: str | os.PathLike[str] | None = None) -> LineReader:
     """A reader saved by :meth:`LineReader.save`; the shipped one by default.
 
     Raises
