@@ -6,13 +6,16 @@ white at two sizes. Texts are zip codes, amounts, dates, phone numbers: plain
 digits, with punctuation (``. , -``), and with other signs
 (``$ € £ / ( ) # + % :``), which ``read`` must skip.
 
-    python benchmarks/font_rows.py
+    python benchmarks/font_rows.py [--reader DIR]
 
 prints, per kind of text, how many were read exactly, then every miss.
+``--reader``: a line reader folder from ``digits train-reader`` instead of
+the shipped one.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import Counter
 
@@ -28,10 +31,13 @@ SIZES = (40, 90)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reader", default=None, help="line reader folder (default: the shipped one)")
+    args = parser.parse_args()
     paths = handwriting_fonts()
     if not paths:
         sys.exit("No handwriting fonts installed: see digits.data.fonts for the apt-get line.")
-    recognizer = Recognizer()
+    recognizer = Recognizer(line_reader=args.reader)
     right, total, misses = Counter(), Counter(), []
     for path in paths:
         name = path.rsplit("/", 1)[-1]
