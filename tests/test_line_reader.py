@@ -14,7 +14,16 @@ from digits.data.strings import digit_strings
 from digits.errors import ModelFileError
 from digits.imaging.lines import DIGIT_HEIGHT, HEIGHT
 from digits.imaging.segment import segment_lines
-from digits.models.line_reader import BLANK, STRIDE, LineReader, build_net, decode, load_line_reader
+from digits.models.line_reader import (
+    BLANK,
+    STRIDE,
+    LineReader,
+    best_text,
+    build_net,
+    decode,
+    load_line_reader,
+    text_log_likelihood,
+)
 from digits.models.line_train import TEMPERATURES, train_line_reader
 from small_model import mnist_test
 from test_segment import SIZE, draw_digits, ink_box
@@ -196,3 +205,34 @@ def test_train_reader_rejects_bad_channels(channels, capsys) -> None:
         main(["train-reader", "--channels", channels])
     assert stop.value.code == 2
     assert "expected four" in capsys.readouterr().err
+
+
+def test_text_log_likelihood_is_ctc(tmp_path) -> None:
+    import torch
+
+    rng = np.random.default_rng(0)
+    logp = np.log(rng.dirichlet(np.ones(11), size=30)).astype(np.float32)
+    for text in ["", "7", "11", "2024", "5550123"]:
+        expected = -torch.nn.functional.ctc_loss(
+            torch.from_numpy(logp)[:, None, :],
+            torch.tensor([[int(c) + 1 for c in text]] if text else [[]], dtype=torch.long),
+            torch.tensor([30]),
+            torch.tensor([len(text)]),
+            reduction="sum",
+        )
+        assert text_log_likelihood(logp, text) == pytest.approx(float(expected), rel=1e-6)
+    assert text_log_likelihood(logp[:2], "111") == -np.inf  # "111" needs 5 frames: 1 blank 1 blank 1
+
+
+def test_best_text_follows_the_reader_whose_text_both_find_likelier() -> None:
+    def frames(*labels: int, sure: float = 0.9) -> np.ndarray:
+        p = np.full((len(labels), 11), (1 - sure) / 10)
+        p[np.arange(len(labels)), labels] = sure
+        return np.log(p).astype(np.float32)
+
+    one = frames(0, 4, 0, 8, 0)  # reads "37"
+    two = frames(0, 4, 0, 9, 0, sure=0.4)  # reads "38", unsure of its 8
+    assert best_text([one, one]) == 0
+    assert best_text([one, two]) == 0 and best_text([two, one]) == 1
+    sure = frames(0, 4, 0, 9, 0, sure=0.99)  # sure of "38"
+    assert best_text([one, sure]) == 1

@@ -120,6 +120,12 @@ def test_a_line_reader_can_be_given_loaded_or_as_a_folder(model_dir, mnist_dir, 
     assert Recognizer(model_dir, line_reader=tmp_path / "mute").read(picture).text == ""
     with pytest.raises(ModelFileError, match="line reader"):  # a broken folder fails at once, not at a read
         Recognizer(model_dir, line_reader=tmp_path / "missing")
+    shipped = load_line_reader()
+    pair = Recognizer(model_dir, line_reader=[shipped, shipped]).read(picture)
+    alone = Recognizer(model_dir, line_reader=shipped).read(picture)
+    assert pair == alone and pair.text == "721"
+    with pytest.raises(InputError, match="at least one line reader"):
+        Recognizer(model_dir, line_reader=[])
 
 
 def test_a_fitted_model_and_a_folder_are_the_same_recognizer(model_dir, seven):

@@ -42,10 +42,11 @@ from digits.models.line_reader import (
     STRIDE,
     LineDigit,
     LineReader,
+    best_text,
     decode_frames,
     frame_probabilities,
     load_line_reader,
-    shipped_line_reader,
+    shipped_line_readers,
 )
 from digits.models.pretrained import shipped_model_dir
 from digits.models.store import RUNTIMES, card_temperature, load_model
@@ -212,10 +213,12 @@ class Recognizer:
         shipped model does).
     read_options : ReadOptions, optional
         Segmentation and scoring settings of :meth:`read`.
-    line_reader : None, path-like or LineReader
-        The line reader of :meth:`read`: None for the shipped one (loaded at the
+    line_reader : None, path-like, LineReader, or a sequence of those
+        The line reader of :meth:`read`: None for the shipped pair (loaded at the
         first :meth:`read`), a folder written by ``digits train-reader`` (loaded
-        now, so a broken folder fails here), or a loaded reader.
+        now, so a broken folder fails here), or a loaded reader. With several,
+        each line follows the reader whose text all of them find likeliest
+        (:func:`digits.models.line_reader.best_text`).
 
     Attributes
     ----------
@@ -229,7 +232,7 @@ class Recognizer:
     def __init__(
         self, model: str | os.PathLike[str] | DigitModel | None = None, *, min_confidence: float = 0.0,
         runtime: str = "auto", read_options: ReadOptions | None = None,
-        line_reader: str | os.PathLike[str] | LineReader | None = None,
+        line_reader: ReaderSource | Sequence[ReaderSource] | None = None,
     ) -> None:  # fmt: skip
         if not 0.0 <= min_confidence <= 1.0:
             raise InputError(f"min_confidence must be between 0 and 1, got {min_confidence!r}.")
@@ -247,9 +250,10 @@ class Recognizer:
         self.min_confidence = float(min_confidence)
         self.temperature = card_temperature(getattr(self.model, "info_", {}))
         self.read_options = read_options or ReadOptions()
-        self._line_reader = (
-            line_reader if line_reader is None or isinstance(line_reader, LineReader) else load_line_reader(line_reader)
-        )
+        given = [line_reader] if isinstance(line_reader, (str, os.PathLike, LineReader)) else line_reader
+        if given is not None and not given:
+            raise InputError("line_reader: give at least one line reader, or None for the shipped ones.")
+        self._line_readers = None if given is None else tuple(_line_reader(r) for r in given)
 
     def __repr__(self) -> str:
         return f"Recognizer(model={self.model.name!r}, min_confidence={self.min_confidence})"
@@ -282,13 +286,14 @@ class Recognizer:
         if not self.read_options.line_reader:
             return self._read_marks(image)
         lines = segment_lines(image, self.read_options.segment)
-        reader = shipped_line_reader() if self._line_reader is None else self._line_reader
-        logps, temperature = reader.log_probabilities([line.strip.image for line in lines]), reader.temperature
+        readers = shipped_line_readers() if self._line_readers is None else self._line_readers
+        views = [reader.log_probabilities([line.strip.image for line in lines]) for reader in readers]
         marks = [mark for line in lines for mark in line.marks]
         proba = iter(self.probabilities(np.stack([m.image for m in marks])) if marks else [])
         digits = []
-        for line, logp in zip(lines, logps, strict=True):
-            frames = frame_probabilities(logp, temperature)
+        for i, line in enumerate(lines):
+            k = best_text([view[i] for view in views])
+            frames = frame_probabilities(views[k][i], readers[k].temperature)
             digits += self._line_digits(decode_frames(frames), frames, line, [next(proba) for _ in line.marks])
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
 
@@ -394,6 +399,14 @@ class Recognizer:
 
 _Reading = list[tuple[Piece, npt.NDArray[np.float64]]]
 """Pieces read as digits, each with the model's uncalibrated probabilities (10,)."""
+
+
+ReaderSource = str | os.PathLike[str] | LineReader
+"""A line reader, or the folder of one."""
+
+
+def _line_reader(source: ReaderSource) -> LineReader:
+    return source if isinstance(source, LineReader) else load_line_reader(source)
 
 
 def reading_score(alternative: _Reading, height: float, opts: ReadOptions | None = None) -> float:

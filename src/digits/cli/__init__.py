@@ -151,8 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reader",
         type=_path,
+        nargs="+",
         default=None,
-        help="line reader folder written by `digits train-reader` (default: the shipped one)",
+        help="line reader folders written by `digits train-reader`; with several, each line follows the one "
+        "whose text they all find likeliest (default: the two shipped ones)",
     )
     p.set_defaults(func=recognize.cmd_read)
 

@@ -230,7 +230,52 @@ def load_line_reader(folder: str | os.PathLike[str] | None = None) -> LineReader
     return LineReader(net, card)
 
 
+SHIPPED = (NAME, "line-reader-b")
+"""The shipped readers' folders in ``digits/weights``, trained apart: ``read`` pairs them (:func:`best_text`)."""
+
+
 @functools.cache
-def shipped_line_reader() -> LineReader:
-    """The reader shipped in the package, loaded once per process and shared (its predictions take a lock)."""
-    return load_line_reader()
+def shipped_line_readers() -> tuple[LineReader, ...]:
+    """The readers shipped in the package, loaded once per process and shared (their predictions take a lock)."""
+    return tuple(load_line_reader(packaged_weights(name)) for name in SHIPPED)
+
+
+def text_log_likelihood(logp: npt.NDArray[np.float32], text: str) -> float:
+    """log P(``text`` | frames) under CTC: the sum over every alignment of the digits ``text`` to the frames.
+
+    ``logp`` (frames, 11) are per-frame log-probabilities, blank first (the CTC forward algorithm,
+    Graves et al. 2006, in log space). ``-inf`` when the frames are too few for the text.
+    """
+    labels = [BLANK]
+    for c in text:
+        labels += [int(c) + 1, BLANK]
+    ext = np.array(labels)
+    # a step of 2 skips a blank between two different digits
+    skip = np.zeros(len(ext), bool)
+    skip[2:] = (ext[2:] != BLANK) & (ext[2:] != ext[:-2])
+    lp = logp.astype(np.float64)
+    alpha = np.full(len(ext), -np.inf)
+    alpha[0] = lp[0, BLANK]
+    if len(ext) > 1:
+        alpha[1] = lp[0, ext[1]]
+    for t in range(1, len(lp)):
+        one, two = np.full_like(alpha, -np.inf), np.full_like(alpha, -np.inf)
+        one[1:] = alpha[:-1]
+        two[skip] = alpha[:-2][skip[2:]]
+        alpha = np.logaddexp(np.logaddexp(alpha, one), two) + lp[t, ext]
+    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(ext) > 1 else alpha[-1])
+
+
+def best_text(logps: list[npt.NDArray[np.float32]]) -> int:
+    """Which of several readers' views of one strip to follow: the index of the reader whose best-path
+    text has the largest summed :func:`text_log_likelihood` under all of them (the first on a tie).
+
+    ``logps``: each reader's per-frame log-probabilities (frames, 11) of the same strip. Readers
+    trained apart put their CTC peaks on different frames, so their frame probabilities cannot be
+    averaged (BENCHMARKS.md); their texts can be scored by all of them.
+    """
+    texts = ["".join(str(d.digit) for d in decode(logp)) for logp in logps]
+    if len(set(texts)) == 1:
+        return 0
+    scores = [sum(text_log_likelihood(logp, text) for logp in logps) for text in texts]
+    return int(np.argmax(scores))
