@@ -232,7 +232,8 @@ def test_best_text_follows_the_reader_whose_text_both_find_likelier() -> None:
 
     one = frames(0, 4, 0, 8, 0)  # reads "37"
     two = frames(0, 4, 0, 9, 0, sure=0.4)  # reads "38", unsure of its 8
-    assert best_text([one, one]) == 0
-    assert best_text([one, two]) == 0 and best_text([two, one]) == 1
+    assert [d.digit for d in decode(one)] == [3, 7] and [d.digit for d in decode(two)] == [3, 8]
+    assert best_text([one, one], ["37", "37"]) == 0
+    assert best_text([one, two], ["37", "38"]) == 0 and best_text([two, one], ["38", "37"]) == 1
     sure = frames(0, 4, 0, 9, 0, sure=0.99)  # sure of "38"
-    assert best_text([one, sure]) == 1
+    assert best_text([one, sure], ["37", "38"]) == 1

@@ -288,13 +288,15 @@ class Recognizer:
         lines = segment_lines(image, self.read_options.segment)
         readers = shipped_line_readers() if self._line_readers is None else self._line_readers
         views = [reader.log_probabilities([line.strip.image for line in lines]) for reader in readers]
+        temperatures = [reader.temperature for reader in readers]
         marks = [mark for line in lines for mark in line.marks]
         proba = iter(self.probabilities(np.stack([m.image for m in marks])) if marks else [])
         digits = []
         for i, line in enumerate(lines):
-            k = best_text([view[i] for view in views])
-            frames = frame_probabilities(views[k][i], readers[k].temperature)
-            digits += self._line_digits(decode_frames(frames), frames, line, [next(proba) for _ in line.marks])
+            frames = [frame_probabilities(view[i], t) for view, t in zip(views, temperatures, strict=True)]
+            found = [decode_frames(f) for f in frames]
+            k = best_text([view[i] for view in views], ["".join(str(d.digit) for d in f) for f in found])
+            digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks])
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
 
     def _line_digits(

@@ -266,15 +266,15 @@ def text_log_likelihood(logp: npt.NDArray[np.float32], text: str) -> float:
     return float(np.logaddexp(alpha[-1], alpha[-2]) if len(ext) > 1 else alpha[-1])
 
 
-def best_text(logps: list[npt.NDArray[np.float32]]) -> int:
-    """Which of several readers' views of one strip to follow: the index of the reader whose best-path
-    text has the largest summed :func:`text_log_likelihood` under all of them (the first on a tie).
+def best_text(logps: list[npt.NDArray[np.float32]], texts: list[str]) -> int:
+    """Which of several readers' views of one strip to follow: the index of the text that has the
+    largest summed :func:`text_log_likelihood` under all of them (the first on a tie).
 
-    ``logps``: each reader's per-frame log-probabilities (frames, 11) of the same strip. Readers
-    trained apart put their CTC peaks on different frames, so their frame probabilities cannot be
-    averaged (BENCHMARKS.md); their texts can be scored by all of them.
+    ``logps``: each reader's per-frame log-probabilities (frames, 11) of the same strip;
+    ``texts``: each reader's best-path text of it (:func:`decode`). Readers trained apart put
+    their CTC peaks on different frames, so their frame probabilities cannot be averaged
+    (BENCHMARKS.md); their texts can be scored by all of them.
     """
-    texts = ["".join(str(d.digit) for d in decode(logp)) for logp in logps]
     if len(set(texts)) == 1:
         return 0
     scores = [sum(text_log_likelihood(logp, text) for logp in logps) for text in texts]
