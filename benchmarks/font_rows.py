@@ -6,11 +6,11 @@ white at two sizes. Texts are zip codes, amounts, dates, phone numbers: plain
 digits, with punctuation (``. , -``), and with other signs
 (``$ € £ / ( ) # + % :``), which ``read`` must skip.
 
-    python benchmarks/font_rows.py [--reader DIR]
+    python benchmarks/font_rows.py [--reader DIR ...]
 
 prints, per kind of text, how many were read exactly, then every miss.
-``--reader``: a line reader folder from ``digits train-reader`` instead of
-the shipped one.
+``--reader``: line reader folders from ``digits train-reader``, read together,
+instead of the shipped pair.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ SIZES = (40, 90)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reader", default=None, help="line reader folder (default: the shipped one)")
+    parser.add_argument("--reader", nargs="+", default=None, help="line reader folders (default: the shipped pair)")
     args = parser.parse_args()
     paths = handwriting_fonts()
     if not paths:

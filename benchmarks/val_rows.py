@@ -8,8 +8,9 @@ how many rows each reader reads exactly. The test sets (``digits benchmark
 
     DIGITS_DATA_DIR=../shared/data/mnist .venv/bin/python benchmarks/val_rows.py [--n 1000] [--reader DIR ...]
 
-``--reader shipped`` (the default) is the packaged line reader; give several to
-compare them side by side in one run.
+``--reader shipped`` (the default) is the packaged pair of line readers; give several to
+compare them side by side in one run, and join folders with ``+`` to read with them
+together (``A+B+C``: each line follows the text all of them find likeliest).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ SETS = {"seed 4242": (4242, False), "seed 777": (777, False), "4242 with signs":
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="rows per set (default: 1000)")
-    parser.add_argument("--reader", nargs="+", default=["shipped"], help="line reader folders, or 'shipped'")
+    parser.add_argument(
+        "--reader", nargs="+", default=["shipped"], help="line reader folders (A+B: read together), or 'shipped'"
+    )
     args = parser.parse_args()
     data = load_mnist()
     rows = {
@@ -37,7 +40,7 @@ def main() -> None:
     print(f"| line reader | {' | '.join(SETS)} | sum | seconds |")
     print(f"|---|{'---:|' * (len(SETS) + 2)}")
     for reader in args.reader:
-        recognizer = Recognizer(line_reader=None if reader == "shipped" else reader)
+        recognizer = Recognizer(line_reader=None if reader == "shipped" else reader.split("+"))
         start = time.perf_counter()
         right = [sum(recognizer.read(row.image).text == row.text for row in rows[name]) for name in SETS]
         cells = " | ".join(f"{r}/{args.n}" for r in right)
