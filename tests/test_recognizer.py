@@ -230,19 +230,6 @@ def test_the_line_readers_digits_are_boxed_by_their_mark_or_by_their_columns(rec
     strict = Recognizer(recognizer.model, min_confidence=0.65)
     assert [d.digit for d in strict._line_digits(read, _blank_frames(line), line, model)] == [7, 4, None, 7]
 
-    # another reader that read the first mark alone, as a 1, joins the pooling: the readers'
-    # geometric mean, then its geometric mean with the model, tips the first digit to 1
-    second = _probabilities(d1=0.95)
-    other = [LineDigit(1, 0.95, read[0].at + 2, read[0].span, tuple(second))]
-    digits = recognizer._line_digits(read, _blank_frames(line), line, model, [other])
-    assert [d.digit for d in digits] == [1, 4, 5, 7]
-    pooled = np.sqrt(np.sqrt(ctc[0] * second) * model[0])
-    assert digits[0].confidence == pytest.approx(pooled[1] / pooled.sum())
-    # one that read two digits in that mark (or none) is left out of it
-    split = [other[0], LineDigit(3, 0.9, read[0].at + 4, read[0].span, tuple(_probabilities(d3=0.9)))]
-    for others in ([split], [[]]):
-        assert recognizer._line_digits(read, _blank_frames(line), line, model, others)[0].digit == 7
-
 
 def _blank_frames(line) -> np.ndarray:
     """The line reader's probabilities per frame (frames, 11) of a strip in which it saw nothing but blank."""

@@ -296,8 +296,7 @@ class Recognizer:
             frames = [frame_probabilities(view[i], t) for view, t in zip(views, temperatures, strict=True)]
             found = [decode_frames(f) for f in frames]
             k = best_text([view[i] for view in views], ["".join(str(d.digit) for d in f) for f in found])
-            others = [f for j, f in enumerate(found) if j != k]
-            digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks], others)
+            digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks])
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
 
     def _line_digits(
@@ -306,30 +305,30 @@ class Recognizer:
         frames: npt.NDArray[np.float64],
         line: Line,
         marks: list[npt.NDArray[np.float64]],
-        others: Sequence[list[LineDigit]] = (),
     ) -> list[ReadDigit]:
         """The line reader's digits of a line, each boxed, and checked by the model where it is alone in its mark.
 
-        ``read`` is the followed reader's digits, ``others`` the other readers' digits of
-        the same line. A digit belongs to the mark whose columns hold the middle of its
-        frames, else to the nearest mark. Alone in its mark, it is boxed by the mark and
-        decided by :func:`_pooled` from the probabilities of every reader that read one
-        digit there and the model's (calibrated) ones ``marks`` (10,) for the mark read
-        whole. Sharing a mark (touching digits), it is boxed by the mark's ink in the columns it
+        A digit belongs to the mark whose columns hold the middle of its frames, else to
+        the nearest mark. Alone in its mark, it is boxed by the mark and decided by both
+        readers: the geometric mean of the line reader's probabilities and the model's
+        (calibrated) ones ``marks`` (10,) for the mark read whole, rescaled to sum to 1.
+        Sharing a mark (touching digits), it is boxed by the mark's ink in the columns it
         was read from. A mark the line reader read nothing in may still be a digit
         (:meth:`_second_look`, on the reader's probabilities per frame ``frames`` (frames, 11)).
         """
-        owned = _owners(read, line)
-        seconds = [_owners(o, line) for o in others]
+        spans = [(m.box[0], m.box[0] + m.box[2]) for m in line.marks]
+        owned: list[list[LineDigit]] = [[] for _ in line.marks]
+        for d in read:
+            x = line.strip.input_x(d.at)
+            owned[min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))].append(d)
         result = []
-        for m, (found, mark, whole) in enumerate(zip(owned, line.marks, marks, strict=True)):
+        for found, mark, whole in zip(owned, line.marks, marks, strict=True):
             read_as: Sequence[tuple[int, float, tuple[int, int, int, int] | None]]
             if not found:
                 read_as = self._second_look(frames, line, mark, whole)
             elif len(found) == 1:
-                alone = [found[0]] + [other[m][0] for other in seconds if len(other[m]) == 1]
-                both = _pooled([d.probabilities for d in alone], whole)
-                read_as = [(int(np.argmax(both)), float(both.max()), mark.box)]
+                both = np.sqrt(np.asarray(found[0].probabilities) * whole)  # log-linear pooling
+                read_as = [(int(np.argmax(both)), float(both.max() / both.sum()), mark.box)]
             else:
                 read_as = [(d.digit, d.confidence, line.strip.box(*d.span)) for d in found]
             for digit, confidence, box in read_as:
@@ -406,29 +405,6 @@ _Reading = list[tuple[Piece, npt.NDArray[np.float64]]]
 
 ReaderSource = str | os.PathLike[str] | LineReader
 """A line reader, or the folder of one."""
-
-
-def _pooled(readers: list[tuple[float, ...]], whole: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """One digit's probabilities (10,) from the line readers that read it alone in its mark, each (10,),
-    and the model on the mark ``whole`` (10,): the readers' geometric mean, then its geometric mean
-    with the model's (log-linear pooling, the model weighing as much as the readers together),
-    rescaled to sum to 1. ``benchmarks/val_rows.py`` (3,000 rows of validation digits) read 2,824
-    exactly with the shipped pair, against 2,820 with the followed reader alone and 2,822 with
-    the model weighing as much as each reader."""
-    mean = np.exp(np.log(np.maximum(np.asarray(readers, np.float64), 1e-12)).mean(axis=0))
-    both = np.sqrt(mean * whole)
-    return np.asarray(both / both.sum())
-
-
-def _owners(read: list[LineDigit], line: Line) -> list[list[LineDigit]]:
-    """The digits ``read`` from ``line``'s strip that belong to each of its marks: those whose frames'
-    middle falls in the mark's columns, else the nearest mark's."""
-    spans = [(m.box[0], m.box[0] + m.box[2]) for m in line.marks]
-    owned: list[list[LineDigit]] = [[] for _ in line.marks]
-    for d in read:
-        x = line.strip.input_x(d.at)
-        owned[min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))].append(d)
-    return owned
 
 
 def _line_reader(source: ReaderSource) -> LineReader:
