@@ -207,7 +207,7 @@ def test_train_reader_rejects_bad_channels(channels, capsys) -> None:
     assert "expected four" in capsys.readouterr().err
 
 
-def test_text_log_likelihood_is_ctc(tmp_path) -> None:
+def test_text_log_likelihood_is_ctc() -> None:
     import torch
 
     rng = np.random.default_rng(0)

@@ -203,7 +203,7 @@ def decode_frames(prob: npt.NDArray[np.float64]) -> list[LineDigit]:
 
 
 def load_line_reader(folder: str | os.PathLike[str] | None = None) -> LineReader:
-    """A reader saved by :meth:`LineReader.save`; the shipped one by default.
+    """A reader saved by :meth:`LineReader.save`; the first shipped one (``line-reader``) by default.
 
     Raises
     ------
