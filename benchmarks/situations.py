@@ -3,8 +3,9 @@
 Each situation places MNIST **train** digits (200 by default, a fixed random
 choice) the way a user might supply them: in a printed form box, on a
 transparent canvas (RGBA PNG), on a dark-mode canvas, as faint pencil on a
-noisy scan, blue on yellow paper, on squared paper, cropped tight to the ink,
-and as a small digit on a large page. Prints
+noisy scan, blue on yellow paper, on squared paper, cropped tight to the ink
+(enlarged MNIST, photo-like and drawn renderings), and as a small digit on a
+large page. Prints
 how many ``Recognizer.predict`` reads right, how many it declines (no digit
 found), and, for the page, how many ``Recognizer.read`` reads right.
 
@@ -24,6 +25,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from digits.data.mnist import load_mnist
+from digits.data.samples import Sample
+from digits.data.synth import drawn_digits, photo_digits
 from digits.recognizer import Recognizer
 
 Picture = np.ndarray | bytes
@@ -98,6 +101,13 @@ def tight_crop(digit: np.ndarray, margin: int) -> np.ndarray:
     return 255 - np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC))
 
 
+def cut_at_box(render: Callable[..., list[Sample]], digit: np.ndarray, seed: int) -> np.ndarray:
+    """A rendering of ``digit`` (``render``: ``photo_digits`` or ``drawn_digits``) cut to its ink's bounding box."""
+    sample = render(1, seed, digit[None], [0])[0]
+    x, y, w, h = sample.box
+    return sample.image[y : y + h, x : x + w]
+
+
 def small_on_page(digit: np.ndarray) -> np.ndarray:
     """A 60x60 digit on a 1200x900 page: under 4 % of the page's side, which ``predict`` declines."""
     return on_paper((1200, 900), digit, 60, (500, 400))
@@ -109,6 +119,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     chosen = rng.choice(len(train.images), n, replace=False)
     recognizer = Recognizer()
+
+    def seed() -> int:
+        return int(rng.integers(1 << 30))
+
     situations: list[tuple[str, Callable[[np.ndarray], Picture]]] = [
         ("printed form box, 25 px margin", lambda d: form_box(d, 25)),
         ("printed form box, 12 px margin", lambda d: form_box(d, 12)),
@@ -120,6 +134,8 @@ def main() -> None:
         ("squared paper, 30 px, 1 px lines", lambda d: squared_paper(d, 30, 1)),
         ("tight crop, ink touching the edges", lambda d: tight_crop(d, 0)),
         ("tight crop, 1 px margin (7 px at 200)", lambda d: tight_crop(d, 1)),
+        ("photo-like digit cut at its ink box", lambda d: cut_at_box(photo_digits, d, seed())),
+        ("drawn digit cut at its ink box", lambda d: cut_at_box(drawn_digits, d, seed())),
         ("60 px digit on a 1200x900 page", small_on_page),
     ]
     print(f"# {platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, {n} train digits")

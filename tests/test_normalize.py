@@ -493,3 +493,40 @@ def test_a_page_edge_alone_is_no_digit() -> None:
     photo = np.full((160, 200), 0.9, np.float32)
     photo[:, :40] = 0.2  # a dark table beside the paper, nothing written
     assert normalize_digit(photo) is None
+
+
+def cropped_tight(digit: np.ndarray, margin: int = 0) -> np.ndarray:
+    """An MNIST digit cut to its ink (grey > 30) plus ``margin`` px, enlarged to 200 px, dark on white (uint8)."""
+    rows, cols = np.flatnonzero(digit.max(axis=1) > 30), np.flatnonzero(digit.max(axis=0) > 30)
+    crop = np.pad(digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin)
+    scale = 200 / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    return 255 - np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC))
+
+
+def test_a_digit_cropped_tight_to_its_ink_is_found(mnist_dir: Path) -> None:
+    # cut at the ink, a bold digit covers up to half the picture: the median was ink, the
+    # polarity flipped, strokes along the edges were page edges, and 75 of 200 gave no digit
+    train = load_mnist(mnist_dir, download=False).train
+    chosen = np.random.default_rng(0).choice(len(train.images), 40, replace=False)
+    scores = []
+    for index in chosen:
+        picture = cropped_tight(train.images[index])
+        tight = normalized(picture)
+        check_mnist_style(tight.image)
+        assert tight.polarity == "dark-on-light", index
+        top, left, bottom, right = tight.bbox  # in the picture's pixels, the added margin taken off
+        assert 0 <= top < bottom <= picture.shape[0] and 0 <= left < right <= picture.shape[1], index
+        reached = (top <= 2, left <= 2, bottom >= picture.shape[0] - 2, right >= picture.shape[1] - 2)
+        assert sum(reached) >= 2, index  # cut at the ink, the digit reaches the picture's edges
+        scores.append(corr(tight.image, normalized(cropped_tight(train.images[index], 4)).image))
+    assert np.median(scores) >= 0.9 and min(scores) >= 0.7
+
+
+def test_blank_ruled_and_squared_paper_cut_anywhere_is_no_digit() -> None:
+    # the lines reach every edge like a digit cropped tight; a margin must not turn them into one
+    ruled, squared = np.full((240, 320), 0.9), np.full((240, 320), 0.9)
+    ruled[::30] = 0.5
+    squared[::30], squared[:, ::30] = 0.6, 0.6
+    for paper in (ruled, squared, squared[40:150, 30:100], ruled[5:100, :60]):
+        assert normalize_digit(paper) is None

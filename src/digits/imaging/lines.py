@@ -43,7 +43,8 @@ class Strip:
     image : ndarray of float32, shape (HEIGHT, w)
         Ink strength 0..1 (threshold at 0.5), ink only from the line's marks.
     origin : (int, int)
-        Working pixel (row, column) of the strip's top-left corner.
+        Working pixel (row, column) of the strip's top-left corner, counted from the
+        picture's corner (not from a margin added around it: :attr:`InkImage.margin`).
     scale : (float, float)
         Strip pixels per working pixel, vertically and horizontally.
     keep : ndarray of bool, shape (h, w)
@@ -102,8 +103,8 @@ def line_strip(ink: InkImage, keep: Mask, digit_height: float) -> Strip:
     if window is None:
         window = _window(ink, keep, (r0, c0, r1, c1))
     image = np.clip(filters.resize(window, (HEIGHT, width)), 0.0, 1.0)
-    to_input = (ink.original[0] / keep.shape[0], ink.original[1] / keep.shape[1])
-    return Strip(image, (r0, c0), (HEIGHT / (r1 - r0), width / (c1 - c0)), strong, to_input)
+    origin = (r0 - ink.margin, c0 - ink.margin)
+    return Strip(image, origin, (HEIGHT / (r1 - r0), width / (c1 - c0)), strong, ink.scale)
 
 
 def _restroke(strong: Mask, scale: float) -> npt.NDArray[np.float32] | None:

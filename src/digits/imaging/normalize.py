@@ -19,7 +19,9 @@ Steps 1-5 live in :mod:`digits.imaging.ink`, step 6 in :mod:`digits.imaging.comp
    background's noise: faint ruled lines and paper texture fall below it;
 6. components: ruled lines cut out, frames and page edges dropped, the largest
    component and sizeable ones near it kept; too little, too faint or too
-   noisy ink gives ``None``;
+   noisy ink gives ``None``. A picture cut right at its ink (a bold digit then
+   covers up to half of it) is then looked at once more with a margin of its
+   paper around it (:func:`digits.imaging.ink.find_ink`);
 7. :func:`to_mnist`: crop, stroke width brought into MNIST's interquartile
    range, fitted into 20x20 by area averaging, placed by centre of mass;
    optionally deskewed.
@@ -38,7 +40,7 @@ from digits.errors import InputError
 from digits.imaging import filters, shapes
 from digits.imaging.components import select_digit
 from digits.imaging.deskew import deskew as deskew_images
-from digits.imaging.ink import find_ink, ink_contrast, soft_ink
+from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
 from digits.imaging.io import ImageSource
 
 FloatImage = npt.NDArray[np.float32]
@@ -155,10 +157,16 @@ def normalize_digit(
         From decoding (see :func:`digits.imaging.io.read_image`).
     """
     opts = options or NormalizeOptions()
-    ink = find_ink(image, opts)
-    if ink is None:
-        return None
-    side = max(ink.mask.shape)
+    for ink in find_ink(image, opts):  # a second view only if the first holds no digit
+        found = _digit(ink, deskew, opts)
+        if found is not None:
+            return found
+    return None
+
+
+def _digit(ink: InkImage, deskew: bool, opts: NormalizeOptions) -> NormalizedDigit | None:
+    """Steps 6-7 of :func:`normalize_digit` on one view of a picture's ink."""
+    side = max(ink.size)
     min_extent = max(MIN_DIGIT_PIXELS * side / max(ink.decoded), opts.min_size * side)
     keep = select_digit(
         ink.mask, speck_fraction=opts.speck_fraction, join_distance=opts.join_distance, min_extent=min_extent

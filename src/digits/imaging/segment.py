@@ -224,9 +224,15 @@ _Found = tuple[InkImage, npt.NDArray[np.int32], list[list["_Mark"]]]
 
 def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
     """The picture's ink, the labels of its marks and the marks line by line; None without writing."""
-    ink = find_ink(image, opts.normalize)
-    if ink is None:
-        return None
+    for ink in find_ink(image, opts.normalize):  # a second view only if the first holds no writing
+        found = _lines_of(ink, opts)
+        if found is not None:
+            return found
+    return None
+
+
+def _lines_of(ink: InkImage, opts: SegmentOptions) -> _Found | None:
+    """:func:`_find_lines` on one view of the picture's ink."""
     strong = cut_ruled_lines(ink.mask, relative=RULED)
     labels, marks = _marks(_grown(ink, strong, opts.grow), strong, opts)
     if not marks:
@@ -493,7 +499,7 @@ def _candidate(
             if len(split) == len(edges):
                 splits.append(split)
     whole = _piece(ink, region, region.keep, opts)
-    return Candidate(whole, tuple(splits), line, tall * ink.original[0] / ink.mask.shape[0])
+    return Candidate(whole, tuple(splits), line, tall * ink.scale[0])
 
 
 def _piece(ink: InkImage, region: _Region, keep: Mask, opts: SegmentOptions) -> Piece:
