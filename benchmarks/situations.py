@@ -4,8 +4,8 @@ Each situation places MNIST **train** digits (200 by default, a fixed random
 choice) the way a user might supply them: in a printed form box, on a
 transparent canvas (RGBA PNG), on a dark-mode canvas, as faint pencil on a
 noisy scan, blue on yellow paper, on squared paper, cropped tight to the ink
-(enlarged MNIST, photo-like and drawn renderings), and as a small digit on a
-large page. Prints
+(enlarged MNIST, photo-like and drawn renderings), as a small digit on a
+large page, and on paper photographed with the desk showing at its edge. Prints
 how many ``Recognizer.predict`` reads right, how many it declines (no digit
 found), and, for the page, how many ``Recognizer.read`` reads right.
 
@@ -92,6 +92,19 @@ def squared_paper(digit: np.ndarray, spacing: int, width: int) -> np.ndarray:
     return np.clip(page, 0, 255).astype(np.uint8)
 
 
+def on_a_desk(digit: np.ndarray, desk: str, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """The digit (120 px) on a 240x320 photo of paper (grey 230) whose edge shows dark desk (50).
+
+    ``desk``: ``"side"`` (a 60 px strip along the left), ``"corner"`` (a triangle 100 px along two
+    sides) or ``"two sides"`` (30 px along the top and 40 px along the left); ``noise``: its std.
+    """
+    page = on_paper((240, 320), digit, 120, (60, 130), paper=230).astype(float) + rng.normal(0, noise, (240, 320))
+    rows, cols = np.mgrid[:240, :320]
+    shown = {"side": cols < 60, "corner": rows + cols < 100, "two sides": (rows < 30) | (cols < 40)}[desk]
+    page[shown] = 50 + rng.normal(0, noise, int(shown.sum()))
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
 def tight_crop(digit: np.ndarray, margin: int) -> np.ndarray:
     """The digit's ink box (grey > 30) plus ``margin`` px, enlarged so its longer side is 200 px, dark on white."""
     rows, cols = np.flatnonzero(digit.max(axis=1) > 30), np.flatnonzero(digit.max(axis=0) > 30)
@@ -137,6 +150,10 @@ def main() -> None:
         ("photo-like digit cut at its ink box", lambda d: cut_at_box(photo_digits, d, seed())),
         ("drawn digit cut at its ink box", lambda d: cut_at_box(drawn_digits, d, seed())),
         ("60 px digit on a 1200x900 page", small_on_page),
+        ("desk along one side, photo (noise 5)", lambda d: on_a_desk(d, "side", 5, rng)),
+        ("desk along one side, clean scan", lambda d: on_a_desk(d, "side", 0, rng)),
+        ("desk in a corner, photo", lambda d: on_a_desk(d, "corner", 5, rng)),
+        ("desk along two sides, photo", lambda d: on_a_desk(d, "two sides", 5, rng)),
     ]
     print(f"# {platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, {n} train digits")
     print("| situation | predict right | predict: no digit | read right |")

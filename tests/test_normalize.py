@@ -530,3 +530,38 @@ def test_blank_ruled_and_squared_paper_cut_anywhere_is_no_digit() -> None:
     squared[::30], squared[:, ::30] = 0.6, 0.6
     for paper in (ruled, squared, squared[40:150, 30:100], ruled[5:100, :60]):
         assert normalize_digit(paper) is None
+
+
+def with_desk(picture: np.ndarray, desk: str, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``picture`` (240x320, paper 1) photographed with dark desk (0.2) showing: a 60 px strip along
+    the left (``"side"``), a triangle 100 px along the top and left (``"corner"``) or 30 and 40 px
+    along the top and left (``"two sides"``); Gaussian ``noise`` over it all."""
+    rows, cols = np.mgrid[:240, :320]
+    shown = {"side": cols < 60, "corner": rows + cols < 100, "two sides": (rows < 30) | (cols < 40)}[desk]
+    photo = np.where(shown, 0.2, 0.9 * picture) + np.random.default_rng(seed).normal(0, noise, picture.shape)
+    return np.clip(photo, 0, 1)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.02])
+@pytest.mark.parametrize("desk", ["side", "corner", "two sides"])
+def test_the_desk_at_the_edge_of_a_photo_is_not_the_digit(desk: str, noise: float) -> None:
+    # a clean scan's dark border was counted as paper noise (no digit: 4 of 100 right), and a desk
+    # in a corner, not along half a side, was not a frame and was taken for the digit
+    plain = normalized(render("4", (240, 320), 120, 10, (120, 190))).image
+    found = normalized(with_desk(render("4", (240, 320), 120, 10, (120, 190)), desk, noise))
+    assert corr(found.image, plain) >= 0.9
+    assert found.bbox[1] >= 100  # the digit, right of the desk
+
+
+@pytest.mark.parametrize("desk", ["side", "corner", "two sides"])
+def test_the_desk_alone_is_no_digit(desk: str) -> None:
+    assert normalize_digit(with_desk(np.ones((240, 320)), desk)) is None
+
+
+@pytest.mark.parametrize("strength", [0.5, 0.55, 1.0])
+def test_a_lone_pixel_of_ink_at_the_threshold_is_normalized(strength: float) -> None:
+    # enlarged bilinearly, a lone pixel's peak fell between samples and the mask came out empty (IndexError)
+    ink = np.zeros((5, 5), np.float32)
+    ink[2, 2] = strength
+    image = to_mnist(ink)  # a blob filling the 20-pixel box: no digit, but no crash either
+    assert image.shape == (28, 28) and image.dtype == np.uint8 and image.max() == 255 and image[0].max() == 0

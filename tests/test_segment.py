@@ -299,3 +299,17 @@ def test_a_photographed_digit_cropped_to_its_ink_is_read(mnist_dir: Path, index:
         assert 0 <= x and x + w <= bw and 0 <= y and y + h <= bh
         assert w >= 0.6 * bw and h >= 0.6 * bh
     assert lines[0].strip.box(0, lines[0].strip.image.shape[1]) == lines[0].marks[0].box
+
+
+# ("two sides", 5) is not here: the background estimate leaves broken rims of that desk, and the
+# paper's noise measured among them is too high for the thin strokes (nothing found; before too)
+@pytest.mark.parametrize(("desk", "noise"), [("side", 0), ("side", 5), ("corner", 0), ("corner", 5), ("two sides", 0)])
+def test_the_desk_at_the_edge_of_a_photo_is_not_read(desk: str, noise: int) -> None:
+    # a desk in a corner, or what the background estimate left of one (its straight rim), was read as a "1"
+    page = np.asarray(draw_digits([("4", 150, 80), ("7", 200, 80), ("2", 250, 80)], (320, 240)), float)
+    rows, cols = np.mgrid[:240, :320]
+    shown = {"side": cols < 60, "corner": rows + cols < 100, "two sides": (rows < 30) | (cols < 40)}[desk]
+    photo = np.where(shown, 50.0, 0.9 * page) + np.random.default_rng(0).normal(0, noise, page.shape)
+    lines = segment_lines(np.clip(photo, 0, 255).astype(np.uint8))
+    assert [len(line.marks) for line in lines] == [3]
+    assert [mark.box[0] for mark in lines[0].marks] == pytest.approx([150, 200, 250], abs=6)

@@ -115,12 +115,15 @@ def _tallest(here: Mask, marks: Labels | None, heights: list[int] | None, rest: 
     return max((heights[t] for t in touching), default=0)
 
 
-def select_digit(mask: Mask, *, speck_fraction: float, join_distance: float, min_extent: float) -> Mask | None:
+def select_digit(
+    mask: Mask, *, speck_fraction: float, join_distance: float, min_extent: float
+) -> tuple[Mask, Mask] | None:
     """The digit's pixels (h, w): the largest plausible component and the sizeable ones near it.
 
-    Frames, page edges and ruled lines are never the digit. Straight strokes
-    running between two image edges (margin lines, paper edges) are used
-    only when nothing else is there: a "1" drawn from edge to edge.
+    Frames, page edges, ruled lines and solid regions at the edge (a desk)
+    are never the digit. Straight strokes running between two image edges
+    (margin lines, paper edges) are used only when nothing else is there: a
+    "1" drawn from edge to edge.
 
     Parameters
     ----------
@@ -131,14 +134,27 @@ def select_digit(mask: Mask, *, speck_fraction: float, join_distance: float, min
         Components within this fraction of the digit's size join it (a 5's bar).
     min_extent : float
         Least longer side of the digit, pixels; a smaller digit gives None.
+
+    Returns
+    -------
+    (digit, scenery) or None
+        Masks (h, w) of the digit and of the ink away from it that is not
+        writing (frames, page edges, desk, straight lines not used; those
+        within ``join_distance`` of it are left out, as they may be strokes of a
+        digit cut at its ink); None if there is no digit.
     """
     labels, components = shapes.connected_components(mask)
-    candidates = [c for c in components if not is_frame(c, labels, components)]
+    scenery = {c.label for c in components if is_frame(c, labels, components) or is_edge_region(c, labels)}
+    candidates = [c for c in components if c.label not in scenery]
     lines = {c.label for c in candidates if is_spanning_line(c, labels)}
     for pool in ([c for c in candidates if c.label not in lines], candidates):
         chosen = _gather(pool, speck_fraction, join_distance, min_extent)
         if chosen:
-            return np.isin(labels, chosen)
+            digit = np.isin(labels, chosen)
+            rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+            reach = join_distance * max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+            unused = np.isin(labels, [*scenery, *(lines - set(chosen))])
+            return digit, unused & ~shapes.dilate(digit, reach)
     log.debug("no digit found: no ink that could be a digit among %d marks", len(components))
     return None
 
@@ -182,11 +198,47 @@ def is_frame(c: shapes.Component, labels: Labels, components: list[shapes.Compon
     return False
 
 
-def is_spanning_line(c: shapes.Component, labels: Labels) -> bool:
-    """Whether a component touches two image edges and is straight (ten times longer than wide)."""
+EDGE_REACH = 0.05
+"""Ink this close to an edge, as a fraction of the picture's longer side, reaches it."""
+EDGE_REGION = 0.2
+"""A disc this fraction of the picture's shorter side across (radius) fits in a desk or border region."""
+CORNER_LINE = 5.0
+"""A line from one edge of the picture to the next is straight when this many times longer than wide
+(the rim of a desk across a corner, widened by ``read``'s hysteresis: about 8)."""
+
+
+def is_edge_region(c: shapes.Component, labels: Labels) -> bool:
+    """Whether a component is a solid region at the picture's edge (a desk in a corner of a photo), not strokes.
+
+    It touches an edge without reaching the opposite one (within
+    :data:`EDGE_REACH`: a digit cut at its ink spans the picture), and either
+    runs straight from one edge to the next (the paper's edge across a
+    corner, or the rim of a desk whose inside the background estimate took
+    away) or is solid: a disc of radius
+    :data:`EDGE_REGION` times the picture's shorter side fits in it, the edges
+    it touches taken as going on beyond the picture (as a desk does).
+    Strokes are far thinner: a bold marker's half-width is 5-8 % of the
+    digit's height. A desk along a whole side is a frame (:func:`is_frame`).
+    """
+    (h, w), (top, left, bottom, right) = labels.shape, c.bbox
+    near = EDGE_REACH * max(h, w)
+    if not c.touches_edge or (top <= near and bottom >= h - near) or (left <= near and right >= w - near):
+        return False
+    if is_spanning_line(c, labels, elongation=CORNER_LINE):  # the paper's edge, what is left of a desk
+        return True
+    mine = np.pad(labels[top:bottom, left:right] == c.label, 1)
+    mine[0] |= top == 0
+    mine[-1] |= bottom == h
+    mine[:, 0] |= left == 0
+    mine[:, -1] |= right == w
+    return float(ndimage.distance_transform_edt(mine).max()) >= EDGE_REGION * min(h, w)
+
+
+def is_spanning_line(c: shapes.Component, labels: Labels, *, elongation: float = 10.0) -> bool:
+    """Whether a component touches two image edges and is straight (``elongation`` times longer than wide)."""
     top, left, bottom, right = c.bbox
     if (top == 0) + (left == 0) + (bottom == labels.shape[0]) + (right == labels.shape[1]) < 2:
         return False
     ys, xs = np.nonzero(labels[top:bottom, left:right] == c.label)
     spread = np.linalg.eigvalsh(np.cov(np.stack([ys, xs]).astype(float))) if ys.size > 2 else np.zeros(2)
-    return bool(spread[0] * 100 <= spread[1])
+    return bool(spread[0] * elongation**2 <= spread[1])

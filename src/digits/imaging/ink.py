@@ -24,7 +24,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from digits.imaging import filters, shapes
-from digits.imaging.components import cut_ruled_lines, is_spanning_line
+from digits.imaging.components import EDGE_REACH, cut_ruled_lines, is_spanning_line
 from digits.imaging.io import ImageSource, read_image
 
 if TYPE_CHECKING:
@@ -58,6 +58,9 @@ class InkImage:
         Its (height, width) as decoded (after ``max_side``, before ``min_side``).
     margin : int
         Working pixels of paper added on each side (a picture cropped tight to its ink).
+    tight : bool
+        Whether the picture looks cut right at its ink (without a margin): ink
+        at its edges may then be the digit's strokes, not a desk or a frame.
     """
 
     strength: FloatImage = field(repr=False)
@@ -69,6 +72,7 @@ class InkImage:
     original: tuple[int, int]
     decoded: tuple[int, int]
     margin: int = 0
+    tight: bool = False
 
     @property
     def size(self) -> tuple[int, int]:
@@ -205,19 +209,17 @@ def find_ink(image: ImageSource, opts: NormalizeOptions) -> Iterator[InkImage]:
     grey, original = read_image(image, max_side=opts.max_side)
     work = _working_image(grey, opts.min_side)
     decoded = (grey.shape[0], grey.shape[1])
-    ink = _ink(work, opts, original, decoded, 0)
+    shade = _tight_crop_paper(work, opts.min_contrast)
+    ink = _ink(work, opts, original, decoded, 0, tight=shade is not None)
     if ink is not None:
         yield ink
-    shade = _tight_crop_paper(work, opts.min_contrast)
     if shade is not None:
         margin = max(2, round(TIGHT_MARGIN * max(work.shape)))
-        ink = _ink(_with_margin(work, shade, margin), opts, original, decoded, margin)
+        ink = _ink(_with_margin(work, shade, margin), opts, original, decoded, margin, tight=False)
         if ink is not None and _relative_stroke(ink.mask) >= TIGHT_STROKE:
             yield ink
 
 
-TIGHT_BAND = 0.03
-"""Ink within this fraction of a picture's longer side of an edge reaches that edge."""
 TIGHT_COVER = 0.8
 """Ink along more of an edge than this fraction of it is a page edge, a table or a frame, not a digit cut tight."""
 TIGHT_MARGIN = 0.1
@@ -237,11 +239,12 @@ def _tight_crop_paper(grey: FloatImage, min_contrast: float) -> float | None:
     edges look like a page edge, so the first view finds no digit (75 of 200
     MNIST train digits, enlarged and cropped to their ink). The paper is the
     border's median; ink differs from it by over half the picture's largest
-    difference. The picture looks cropped tight when its largest piece of
-    ink that is not a straight line (a ruled line crosses the whole picture)
-    reaches two edges or more (within :data:`TIGHT_BAND` of the longer side)
-    and runs along none of them for over :data:`TIGHT_COVER` of its length:
-    a page edge, a table or a printed box does.
+    difference. The picture looks cropped tight when its ink, straight lines
+    left out (a ruled line crosses the whole picture), reaches two opposite
+    edges (within :data:`~digits.imaging.components.EDGE_REACH` of the longer
+    side; a desk in a corner does not) and covers none of its four edges'
+    outermost pixels over :data:`TIGHT_COVER` of their length: a page edge,
+    a table or a printed box does.
     """
     paper = float(np.median(np.concatenate((grey[0], grey[-1], grey[:, 0], grey[:, -1]))))
     far = np.abs(grey - paper)
@@ -249,13 +252,11 @@ def _tight_crop_paper(grey: FloatImage, min_contrast: float) -> float | None:
     if largest < min_contrast:
         return None
     labels, pieces = shapes.connected_components(far > 0.5 * largest)
-    pieces = [c for c in pieces if not is_spanning_line(c, labels)]
-    if not pieces:
-        return None
-    ink = labels == max(pieces, key=lambda c: c.area).label
-    band = max(1, round(TIGHT_BAND * max(grey.shape)))
-    edges = (ink[:band].any(axis=0), ink[-band:].any(axis=0), ink[:, :band].any(axis=1), ink[:, -band:].any(axis=1))
-    if sum(edge.any() for edge in edges) >= 2 and max(edge.mean() for edge in edges) <= TIGHT_COVER:
+    ink = np.isin(labels, [c.label for c in pieces if not is_spanning_line(c, labels)])
+    band = max(1, round(EDGE_REACH * max(grey.shape)))
+    near = (ink[:band].any(), ink[-band:].any(), ink[:, :band].any(), ink[:, -band:].any())
+    along = max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean())  # on the outermost pixels
+    if ((near[0] and near[1]) or (near[2] and near[3])) and along <= TIGHT_COVER:
         return paper
     return None
 
@@ -284,7 +285,13 @@ def _with_margin(grey: FloatImage, shade: float, margin: int) -> FloatImage:
 
 
 def _ink(
-    work: FloatImage, opts: NormalizeOptions, original: tuple[int, int], decoded: tuple[int, int], margin: int
+    work: FloatImage,
+    opts: NormalizeOptions,
+    original: tuple[int, int],
+    decoded: tuple[int, int],
+    margin: int,
+    *,
+    tight: bool,
 ) -> InkImage | None:
     """Steps 2-5 on the working image (h, w), which has ``margin`` pixels of added paper on each side."""
     dark_ink = _is_dark_ink(work)
@@ -305,17 +312,24 @@ def _ink(
     level = paper + max(0.5 * strongest, opts.min_snr * spread)
     polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
     mask = cut_ruled_lines(strength > level)
-    return InkImage(strength, mask, level, paper, polarity, background, original, decoded, margin)
+    return InkImage(strength, mask, level, paper, polarity, background, original, decoded, margin, tight)
 
 
-def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions) -> float | None:
-    """The median ink strength of the pixels ``keep`` (h, w) over the paper; None if too faint or noisy."""
+def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions, *, ignore: Mask | None = None) -> float | None:
+    """The median ink strength of the pixels ``keep`` (h, w) over the paper; None if too faint or noisy.
+
+    ``ignore`` (h, w): ink that is neither the digit nor paper (a frame, a desk at the edge), left
+    out of the paper's noise, unless the picture looks cut right at its ink (:attr:`InkImage.tight`):
+    then ink at the edges may be paper taken for ink, and the digit a hole left in it.
+    """
     strength = ink.strength
+    ignore = None if ink.tight else ignore
     # the paper away from the digit: its upper spread (84th - 50th percentile) is what noise adds to the ink
-    if keep.all():
+    paper = ~shapes.dilate(keep, 3.0) if ignore is None else ~shapes.dilate(keep, 3.0) & ~ignore
+    if not paper.any():
         low = high = float(np.median(strength))
     else:
-        away = strength[~shapes.dilate(keep, 3.0)]
+        away = strength[paper]
         low, high = (0.0, 0.0) if filters.is_zero_at(away, 84.0) else np.percentile(away, [50.0, 84.0])
     contrast = float(np.median(strength[keep]) - low)
     if contrast < opts.min_contrast or contrast < opts.min_snr * (high - low):

@@ -17,7 +17,8 @@ Steps 1-5 live in :mod:`digits.imaging.ink`, step 6 in :mod:`digits.imaging.comp
 4. a small Gaussian if the image is noisy;
 5. threshold at half the ink's own strength (found by Otsu), never below the
    background's noise: faint ruled lines and paper texture fall below it;
-6. components: ruled lines cut out, frames and page edges dropped, the largest
+6. components: ruled lines cut out, frames, page edges and a desk showing at
+   the edge of a photo dropped (and left out of the paper's noise), the largest
    component and sizeable ones near it kept; too little, too faint or too
    noisy ink gives ``None``. A picture cut right at its ink (a bold digit then
    covers up to half of it) is then looked at once more with a margin of its
@@ -168,11 +169,14 @@ def _digit(ink: InkImage, deskew: bool, opts: NormalizeOptions) -> NormalizedDig
     """Steps 6-7 of :func:`normalize_digit` on one view of a picture's ink."""
     side = max(ink.size)
     min_extent = max(MIN_DIGIT_PIXELS * side / max(ink.decoded), opts.min_size * side)
-    keep = select_digit(
+    selected = select_digit(
         ink.mask, speck_fraction=opts.speck_fraction, join_distance=opts.join_distance, min_extent=min_extent
     )
-    contrast = None if keep is None else ink_contrast(ink, keep, opts)
-    if keep is None or contrast is None:
+    if selected is None:
+        return None
+    keep, scenery = selected
+    contrast = ink_contrast(ink, keep, opts, ignore=scenery)
+    if contrast is None:
         return None
     result, width = _to_mnist(soft_ink(ink.strength, ink.level, keep), opts.stroke_range)
     if deskew:
@@ -270,7 +274,8 @@ def _work_mask(ink: FloatImage, stroke_range: tuple[float, float] | None) -> tup
     longest = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
     if longest < WORK_SIDE:
         factor = WORK_SIDE / longest
-        binary = _crop(filters.resize(crop, (round(crop.shape[0] * factor), round(crop.shape[1] * factor))) >= 0.5)
+        enlarged = filters.resize(crop, (round(crop.shape[0] * factor), round(crop.shape[1] * factor)))
+        binary = _crop(enlarged >= min(0.5, float(enlarged.max())))  # a lone pixel's peak may fall between samples
         width = shapes.stroke_width(binary) * MNIST_BOX / max(binary.shape)
         return binary, width, width
     binary = _crop(crop >= 0.5)

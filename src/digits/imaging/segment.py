@@ -40,7 +40,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from digits.imaging import shapes
-from digits.imaging.components import cut_ruled_lines, is_frame
+from digits.imaging.components import cut_ruled_lines, is_edge_region, is_frame, is_spanning_line
 from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
 from digits.imaging.io import ImageSource
 from digits.imaging.lines import Strip, line_strip
@@ -234,14 +234,20 @@ def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
 def _lines_of(ink: InkImage, opts: SegmentOptions) -> _Found | None:
     """:func:`_find_lines` on one view of the picture's ink."""
     strong = cut_ruled_lines(ink.mask, relative=RULED)
-    labels, marks = _marks(_grown(ink, strong, opts.grow), strong, opts)
+    labels, marks, scenery = _marks(_grown(ink, strong, opts.grow), strong, opts)
     if not marks:
         return None
     height = _digit_height(marks)
     lines = _lines(_merge(marks, height, opts), height, opts)
-    used = [label for line in lines for mark in _digit_marks(line, opts) for label in mark.labels]
-    # the contrast of the ink above the threshold, as for one digit: grown faint pixels would lower it
-    if not used or ink_contrast(ink, np.isin(labels, used) & strong, opts.normalize) is None:
+    digits = [mark for line in lines for mark in _digit_marks(line, opts)]
+    if not digits:
+        return None
+    used = [label for mark in digits for label in mark.labels]
+    # the contrast of the ink above the threshold, as for one digit (grown faint pixels would lower it),
+    # with the paper's noise measured without the scenery away from the digits
+    writing = np.isin(labels, used)
+    apart = np.isin(labels, scenery) & ~shapes.dilate(writing, opts.normalize.join_distance * height)
+    if ink_contrast(ink, writing & strong, opts.normalize, ignore=apart) is None:
         return None
     return ink, labels, lines
 
@@ -295,32 +301,37 @@ def _digit_height(marks: list[_Mark]) -> float:
     return float(np.median(heights[heights >= 0.5 * heights.max()]))
 
 
-def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[np.int32], list[_Mark]]:
-    """The label image of ``mask`` (h, w) and the marks that may belong to digits.
+def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[np.int32], list[_Mark], list[int]]:
+    """The label image of ``mask`` (h, w), the marks that may belong to digits, and the labels of scenery.
 
     A mark's box is that of its ``strong`` ink (above the threshold); marks
-    without any, and specks, are dropped. A frame found by :func:`is_frame`
-    is dropped when it is a horizontal line or over 1.5 digit heights;
-    otherwise it is a digit touching the edge of a tightly cropped image.
+    without any, and specks, are dropped. A solid region at the edge (a desk:
+    :func:`is_edge_region`) is scenery. A frame (:func:`is_frame`) or a
+    straight line between two edges (:func:`is_spanning_line`) is scenery
+    when it is a horizontal line or over 1.5 digit heights; otherwise it is a
+    digit touching the edge of a tightly cropped image.
     """
     labels, components = shapes.connected_components(mask)
     boxes = ndimage.find_objects(np.where(strong, labels, 0), max_label=len(components))
     components = [c for c, box in zip(components, boxes, strict=True) if box is not None]
     frames = {c.label for c in components if is_frame(c, labels, components)}
+    lines = {c.label for c in components if is_spanning_line(c, labels)}
+    regions = {c.label for c in components if is_edge_region(c, labels)}
     marks = []
     for c in components:
         rows, cols = boxes[c.label - 1]
         marks.append(_Mark((c.label,), (rows.start, cols.start, rows.stop, cols.stop)))
     if not marks:
-        return labels, []
-    height = _digit_height([m for m in marks if m.labels[0] not in frames] or marks)
-    kept = []
+        return labels, [], []
+    height = _digit_height([m for m in marks if m.labels[0] not in frames | lines | regions] or marks)
+    kept, scenery = [], []
     for m in marks:
         line_like = m.height * 8 <= m.width or max(m.height, m.width) > 1.5 * height
-        if (m.labels[0] in frames and line_like) or max(m.height, m.width) < opts.speck * height:
-            continue
-        kept.append(m)
-    return labels, kept
+        if m.labels[0] in regions or (m.labels[0] in frames | lines and line_like):
+            scenery.append(m.labels[0])
+        elif max(m.height, m.width) >= opts.speck * height:
+            kept.append(m)
+    return labels, kept, scenery
 
 
 def _merge(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[_Mark]:
