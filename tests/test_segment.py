@@ -313,3 +313,13 @@ def test_the_desk_at_the_edge_of_a_photo_is_not_read(desk: str, noise: int) -> N
     lines = segment_lines(np.clip(photo, 0, 255).astype(np.uint8))
     assert [len(line.marks) for line in lines] == [3]
     assert [mark.box[0] for mark in lines[0].marks] == pytest.approx([150, 200, 250], abs=6)
+
+
+def test_an_empty_box_or_a_desk_alone_has_no_digits() -> None:
+    # nothing but a frame once made a mark of its own: an empty box cut at its lines was read "17"
+    box = np.full((240, 320), 230, np.uint8)
+    box[:3], box[-3:], box[:, :3], box[:, -3:] = 25, 25, 25, 25
+    rows, cols = np.mgrid[:240, :320]
+    corner = np.where(rows + cols < 120, 50, 230).astype(np.uint8)
+    for picture in (box, corner):
+        assert segment_lines(picture) == [] and segment_digits(picture) == []

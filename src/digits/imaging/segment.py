@@ -308,8 +308,9 @@ def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[
     without any, and specks, are dropped. A solid region at the edge (a desk:
     :func:`is_edge_region`) is scenery. A frame (:func:`is_frame`) or a
     straight line between two edges (:func:`is_spanning_line`) is scenery
-    when it is a horizontal line or over 1.5 digit heights; otherwise it is a
-    digit touching the edge of a tightly cropped image.
+    when it is a horizontal line or over 1.5 digit heights, or when there is
+    nothing but frames and desk; otherwise it is a digit touching the edge of
+    a tightly cropped image.
     """
     labels, components = shapes.connected_components(mask)
     boxes = ndimage.find_objects(np.where(strong, labels, 0), max_label=len(components))
@@ -321,8 +322,8 @@ def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[
     for c in components:
         rows, cols = boxes[c.label - 1]
         marks.append(_Mark((c.label,), (rows.start, cols.start, rows.stop, cols.stop)))
-    if not marks:
-        return labels, [], []
+    if all(m.labels[0] in frames | regions for m in marks):  # a box, a page edge or a desk alone: nothing written
+        return labels, [], [m.labels[0] for m in marks]
     height = _digit_height([m for m in marks if m.labels[0] not in frames | lines | regions] or marks)
     kept, scenery = [], []
     for m in marks:
