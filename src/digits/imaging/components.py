@@ -201,7 +201,7 @@ def is_frame(c: shapes.Component, labels: Labels, components: list[shapes.Compon
 EDGE_REACH = 0.05
 """Ink this close to an edge, as a fraction of the picture's longer side, reaches it."""
 EDGE_REGION = 0.2
-"""A disc this fraction of the picture's shorter side across (radius) fits in a desk or border region."""
+"""A desk's region holds a disc whose radius is this fraction of the picture's shorter side."""
 CORNER_LINE = 5.0
 """A line from one edge of the picture to the next is straight when this many times longer than wide
 (the rim of a desk across a corner, widened by ``read``'s hysteresis: about 8)."""
@@ -214,11 +214,11 @@ def is_edge_region(c: shapes.Component, labels: Labels) -> bool:
     :data:`EDGE_REACH`: a digit cut at its ink spans the picture), and either
     runs straight from one edge to the next (the paper's edge across a
     corner, or the rim of a desk whose inside the background estimate took
-    away) or is solid: a disc of radius
-    :data:`EDGE_REGION` times the picture's shorter side fits in it, the edges
-    it touches taken as going on beyond the picture (as a desk does).
-    Strokes are far thinner: a bold marker's half-width is 5-8 % of the
-    digit's height. A desk along a whole side is a frame (:func:`is_frame`).
+    away) or is solid: a disc of radius :data:`EDGE_REGION` times the
+    picture's shorter side fits in it, the edges it touches taken as going
+    on beyond the picture (as a desk does). Strokes are far thinner: a bold
+    marker's half-width is 5-8 % of the digit's height. A desk along a whole
+    side is a frame (:func:`is_frame`).
     """
     (h, w), (top, left, bottom, right) = labels.shape, c.bbox
     near = EDGE_REACH * max(h, w)
