@@ -323,9 +323,10 @@ def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions, *, ignore: M
     then ink at the edges may be paper taken for ink, and the digit a hole left in it.
     """
     strength = ink.strength
-    ignore = None if ink.tight else ignore
     # the paper away from the digit: its upper spread (84th - 50th percentile) is what noise adds to the ink
-    paper = ~shapes.dilate(keep, 3.0) if ignore is None else ~shapes.dilate(keep, 3.0) & ~ignore
+    paper = ~shapes.dilate(keep, 3.0)
+    if ignore is not None and not ink.tight:
+        paper &= ~ignore
     if not paper.any():
         low = high = float(np.median(strength))
     else:

@@ -324,11 +324,12 @@ def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[
         marks.append(_Mark((c.label,), (rows.start, cols.start, rows.stop, cols.stop)))
     if all(m.labels[0] in frames | regions for m in marks):  # a box, a page edge or a desk alone: nothing written
         return labels, [], [m.labels[0] for m in marks]
-    height = _digit_height([m for m in marks if m.labels[0] not in frames | lines | regions] or marks)
+    edges = frames | lines
+    height = _digit_height([m for m in marks if m.labels[0] not in edges | regions] or marks)
     kept, scenery = [], []
     for m in marks:
         line_like = m.height * 8 <= m.width or max(m.height, m.width) > 1.5 * height
-        if m.labels[0] in regions or (m.labels[0] in frames | lines and line_like):
+        if m.labels[0] in regions or (m.labels[0] in edges and line_like):
             scenery.append(m.labels[0])
         elif max(m.height, m.width) >= opts.speck * height:
             kept.append(m)
