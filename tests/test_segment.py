@@ -323,3 +323,54 @@ def test_an_empty_box_or_a_desk_alone_has_no_digits() -> None:
     corner = np.where(rows + cols < 120, 50, 230).astype(np.uint8)
     for picture in (box, corner):
         assert segment_lines(picture) == [] and segment_digits(picture) == []
+
+
+def form(
+    layout: str, shapes: str, *, cells: int = 0, tilt: float = 0, colour: tuple[int, int, int] = (60, 60, 60)
+) -> np.ndarray:
+    """``shapes`` drawn one per box of a form (RGB): a comb of 80 px boxes, boxes apart, or one box around.
+
+    The form has room for ``cells`` digits (at least ``len(shapes)``); the page is turned by ``tilt``
+    degrees (white where it was not).
+    """
+    step, cells = {"comb": 80, "apart": 94, "around": 56}[layout], max(cells, len(shapes))
+    width = 40 + step * cells + (40 if layout == "around" else 0)
+    page = Image.new("RGB", (width, 120), "white")
+    draw = ImageDraw.Draw(page)
+    left = 40 if layout == "around" else 20
+    if layout == "around":
+        draw.rectangle([20, 20, width - 20, 100], outline=colour, width=2)
+    for k in range(cells):
+        if layout != "around":
+            draw.rectangle([20 + k * step, 20, 20 + k * step + 80, 100], outline=colour, width=2)
+    digits = np.asarray(draw_digits([(s, left + k * step + 22, 30) for k, s in enumerate(shapes)], (width, 120)))
+    picture = np.minimum(np.asarray(page), digits[..., None])
+    if tilt:
+        turned = Image.fromarray(picture).rotate(tilt, Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+        picture = np.asarray(turned)
+    return picture
+
+
+@pytest.mark.parametrize("tilt", [0, 2])
+@pytest.mark.parametrize("layout", ["comb", "apart", "around"])
+def test_digits_written_in_printed_boxes_are_one_mark_each(layout: str, tilt: float) -> None:
+    # the walls of a comb were marks of their own, read as "1"s between the digits (all 60 rows of a
+    # comb, boxes apart or a box around the number wrong); a "1" written in a box is no wall
+    lines = segment_lines(form(layout, "17420", tilt=tilt))
+    assert [len(line.marks) for line in lines] == [5]
+    for mark in lines[0].marks:
+        _, _, w, h = mark.box
+        assert w <= 0.8 * SIZE and 0.9 * SIZE <= h <= 1.2 * SIZE
+
+
+def test_boxes_printed_in_a_light_colour_are_not_digits() -> None:
+    # under the threshold but for a few pieces of its walls, which the hysteresis grew into "1"s
+    for colour in ((230, 90, 90), (150, 190, 240)):
+        lines = segment_lines(form("comb", "7421", tilt=2, colour=colour))
+        assert [len(line.marks) for line in lines] == [4]
+
+
+@pytest.mark.parametrize("layout", ["comb", "apart", "around"])
+def test_empty_boxes_have_no_digits(layout: str) -> None:
+    picture = form(layout, "", cells=4)
+    assert segment_lines(picture) == [] and segment_digits(picture) == []

@@ -73,14 +73,7 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
             if relative is None or extent[1] - extent[0] < relative * _tallest(here, marks, heights, rest):
                 continue
         ruled_across |= here
-    out = mask & ~ruled_across & ~ruled_down
-    for ruled, axis in ((ruled_across, 0), (ruled_down, 1)):
-        if ruled.any():
-            reach = int(np.ceil(shapes.stroke_width(ruled))) + 2
-            before = ndimage.maximum_filter1d(out, reach, axis=axis, origin=(reach - 1) // 2)
-            after = ndimage.maximum_filter1d(out, reach, axis=axis, origin=-(reach // 2))
-            out |= ruled & before & after
-    return out
+    return shapes.mend(shapes.mend(mask & ~ruled_across & ~ruled_down, ruled_across, axis=0), ruled_down, axis=1)
 
 
 def _line_pieces(lines: Mask, axis: int) -> Iterator[tuple[Mask, tuple[int, int]]]:

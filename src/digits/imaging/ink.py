@@ -6,7 +6,8 @@ Every reader of digits starts here: :func:`digits.imaging.normalize.normalize_di
 minority, the tail reaching farther from the median), removes the background
 (a grey opening wider than the strokes, divided out only where it varies),
 denoises and thresholds at half the ink's own strength, never below the
-background's noise; ruled lines are cut out of the mask. Which marks are
+background's noise; ruled lines and the sides of printed boxes
+(:mod:`digits.imaging.boxes`) are cut out of the mask. Which marks are
 digits is the caller's choice (:mod:`digits.imaging.components`); if it finds
 none in a picture that looks cut right at its ink, :func:`find_ink` offers a
 second view with a margin of paper added around it.
@@ -24,6 +25,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from digits.imaging import filters, shapes
+from digits.imaging.boxes import cut_boxes
 from digits.imaging.components import EDGE_REACH, cut_ruled_lines, is_spanning_line
 from digits.imaging.io import ImageSource, read_image
 
@@ -45,7 +47,10 @@ class InkImage:
     strength : ndarray of float32, shape (h, w)
         Ink strength, 0 paper .. 1 black, background removed and denoised.
     mask : ndarray of bool, shape (h, w)
-        Pixels stronger than ``level``, ruled lines cut out.
+        Pixels stronger than ``level``, ruled lines and the sides of printed boxes cut out.
+    cut : ndarray of bool, shape (h, w)
+        The ink cut out as lines: the ruled lines and box sides above ``level``,
+        and box sides that only fainter pixels show (a form printed in a light colour).
     level : float
         The threshold separating ink from paper.
     paper : float
@@ -65,6 +70,7 @@ class InkImage:
 
     strength: FloatImage = field(repr=False)
     mask: Mask = field(repr=False)
+    cut: Mask = field(repr=False)
     level: float
     paper: float
     polarity: Literal["dark-on-light", "light-on-dark"]
@@ -193,7 +199,7 @@ def find_ink(image: ImageSource, opts: NormalizeOptions) -> Iterator[InkImage]:
     """Steps 1-5 of the normalization, shared by every reader of digits: the image's ink.
 
     Decodes ``image``, decides the polarity, removes the background, denoises
-    and thresholds; ruled lines are cut out of the mask. Which marks are
+    and thresholds; ruled lines and box sides are cut out of the mask. Which marks are
     digits is left to the caller (:func:`normalize_digit` takes one,
     :mod:`digits.imaging.segment` several), who asks for a second view only if
     the first holds no digit: the picture with a margin of paper around it,
@@ -220,6 +226,9 @@ def find_ink(image: ImageSource, opts: NormalizeOptions) -> Iterator[InkImage]:
             yield ink
 
 
+FAINT = 0.5
+"""Printed boxes are looked for in the pixels this far from the paper to the threshold (``level``): boxes
+printed in a light colour (red, light blue) are mostly under the threshold, but pieces of their sides are not."""
 TIGHT_COVER = 0.8
 """Ink along more of an edge than this fraction of it is a page edge, a table or a frame, not a digit cut tight."""
 TIGHT_MARGIN = 0.1
@@ -311,22 +320,28 @@ def _ink(
         return _none(f"the strongest marks reach {strongest:.3f}, below min_contrast")
     level = paper + max(0.5 * strongest, opts.min_snr * spread)
     polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
-    mask = cut_ruled_lines(strength > level)
-    return InkImage(strength, mask, level, paper, polarity, background, original, decoded, margin, tight)
+    above, faint = strength > level, strength > paper + FAINT * (level - paper)
+    unboxed = cut_boxes(faint)  # a box's sides are found whole where its faintest print shows
+    mask = cut_ruled_lines(above) & unboxed
+    cut = (above & ~mask) | (faint & ~unboxed)
+    return InkImage(strength, mask, cut, level, paper, polarity, background, original, decoded, margin, tight)
 
 
 def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions, *, ignore: Mask | None = None) -> float | None:
     """The median ink strength of the pixels ``keep`` (h, w) over the paper; None if too faint or noisy.
 
     ``ignore`` (h, w): ink that is neither the digit nor paper (a frame, a desk at the edge), left
-    out of the paper's noise, unless the picture looks cut right at its ink (:attr:`InkImage.tight`):
-    then ink at the edges may be paper taken for ink, and the digit a hole left in it.
+    out of the paper's noise, as are the lines cut out of :attr:`InkImage.mask` (ruled lines, the
+    sides of boxes); unless the picture looks cut right at its ink (:attr:`InkImage.tight`): then
+    ink at the edges may be paper taken for ink, and the digit a hole left in it.
     """
     strength = ink.strength
     # the paper away from the digit: its upper spread (84th - 50th percentile) is what noise adds to the ink
     paper = ~shapes.dilate(keep, 3.0)
-    if ignore is not None and not ink.tight:
-        paper &= ~ignore
+    if not ink.tight:
+        paper &= ~shapes.dilate(ink.cut, 1.5)
+        if ignore is not None:
+            paper &= ~ignore
     if not paper.any():
         low = high = float(np.median(strength))
     else:

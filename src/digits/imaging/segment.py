@@ -261,13 +261,14 @@ def _grown(ink: InkImage, strong: Mask, grow: float) -> Mask:
     Growth reaches at most 1.5 stroke widths from the ink: it mends a faint
     stretch of a stroke, but a faint ruled line (which the threshold leaves
     out, and which may be tilted) only adds stubs to the digits it crosses
-    instead of joining them. Ruled lines cut out of the ink stay out.
+    instead of joining them. Ruled lines and boxes cut out of the ink
+    (:attr:`InkImage.cut`) stay out.
     """
     if grow >= 1.0 or not strong.any():
         return strong
     near = shapes.dilate(strong, 1.5 * shapes.stroke_width(strong))
     faint = cut_ruled_lines(ink.strength > ink.paper + grow * (ink.level - ink.paper), relative=RULED) & near
-    ruled = (ink.strength > ink.level) & ~strong
+    ruled = ((ink.strength > ink.level) & ~strong) | ink.cut
     if ruled.any():
         faint &= ~shapes.dilate(ruled, 2.0)
     labels, _ = ndimage.label(faint | strong, structure=np.ones((3, 3), bool))

@@ -187,3 +187,18 @@ def long_lines(mask: Mask, min_length: int, axis: Literal[0, 1] = 1) -> Mask:
     for row, start, stop in zip(rows[long], starts[long], stops[long], strict=True):
         out[row, start:stop] = True
     return out if axis == 1 else out.T
+
+
+def mend(mask: Mask, removed: Mask, axis: Literal[0, 1], width: float | None = None) -> Mask:
+    """``mask`` (h, w) with the pixels of removed lines ``removed`` put back where ink lies on both sides.
+
+    ``axis`` is the direction across the lines (0 for horizontal lines): a
+    stroke crossing a ruled line or a box's side stays whole. ``width``: how
+    thick the removed lines are (measured on ``removed`` if not given).
+    """
+    if not removed.any():
+        return mask
+    reach = int(np.ceil(stroke_width(removed) if width is None else width)) + 2
+    before = ndimage.maximum_filter1d(mask, reach, axis=axis, origin=(reach - 1) // 2)
+    after = ndimage.maximum_filter1d(mask, reach, axis=axis, origin=-(reach // 2))
+    return mask | (removed & before & after)

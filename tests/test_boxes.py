@@ -1,0 +1,61 @@
+"""Printed boxes cut out of the ink (:func:`digits.imaging.boxes.cut_boxes`), and what is no box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from digits.imaging.boxes import cut_boxes
+from small_model import mnist_test
+
+
+def ink(draw: callable, size: tuple[int, int] = (300, 140)) -> np.ndarray:  # type: ignore[valid-type]
+    """The ink (h, w) of what ``draw(ImageDraw)`` draws in white on black."""
+    picture = Image.new("L", size, 0)
+    draw(ImageDraw.Draw(picture))
+    return np.asarray(picture) > 127
+
+
+def test_a_comb_is_cut_and_the_digits_in_it_stay_whole() -> None:
+    def comb(d: ImageDraw.ImageDraw) -> None:
+        d.rectangle([20, 20, 260, 100], outline=255, width=2)
+        for x in (100, 180):
+            d.line([x, 20, x, 100], fill=255, width=2)
+
+    def strokes(d: ImageDraw.ImageDraw) -> None:
+        d.line([60, 30, 60, 90], fill=255, width=4)  # a "1", close to a wall's height
+        d.line([120, 35, 160, 35, 135, 110], fill=255, width=4)  # a "7" crossing the bottom line
+
+    digits = ink(strokes)
+    out = cut_boxes(ink(comb) | digits)
+    assert not (out & ~digits).any()  # nothing of the comb is left
+    assert (out & digits).sum() >= 0.95 * digits.sum()  # the 7 crossing the bottom line is mended: one piece
+    assert ndimage.label(out, structure=np.ones((3, 3)))[1] == 2
+
+
+@pytest.mark.parametrize("radius", [6, 10])
+def test_rounded_loops_and_circles_are_no_boxes(radius: int) -> None:
+    # the circles of a % sign (a font's, 19 px, 3 px strokes) were cut as boxes
+    def loops(d: ImageDraw.ImageDraw) -> None:
+        d.rounded_rectangle([20, 20, 40, 40], radius=radius, outline=255, width=3)
+        d.ellipse([60, 20, 80, 42], outline=255, width=3)
+        d.rounded_rectangle([100, 20, 160, 100], radius=2 * radius, outline=255, width=8)  # a bold square 0
+
+    mask = ink(loops)
+    np.testing.assert_array_equal(cut_boxes(mask), mask)
+
+
+@pytest.mark.mnist
+def test_mnist_digits_are_never_boxes(mnist_dir: Path) -> None:
+    # the loops of 8s, thin or bold, small or large, were taken for boxes in a version
+    # that trusted the middle of a stroke to be straight
+    images, _ = mnist_test(mnist_dir)
+    for image in images[:300]:
+        for size in (20, 40, 90):
+            big = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BICUBIC)) > 127
+            for mask in (np.pad(big, 10), np.pad(ndimage.binary_dilation(big, iterations=size // 20), 10)):
+                np.testing.assert_array_equal(cut_boxes(mask), mask)
