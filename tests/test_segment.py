@@ -374,3 +374,39 @@ def test_boxes_printed_in_a_light_colour_are_not_digits() -> None:
 def test_empty_boxes_have_no_digits(layout: str) -> None:
     picture = form(layout, "", cells=4)
     assert segment_lines(picture) == [] and segment_digits(picture) == []
+
+
+def turned(picture: Image.Image, tilt: float) -> tuple[np.ndarray, np.ndarray]:
+    """``picture`` turned by ``tilt`` degrees about its centre (white comes in), and the matrix taking a
+    point (x, y) of the picture to the turned one (the picture grows to hold it all)."""
+    out = picture.rotate(tilt, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    angle = np.radians(tilt)
+    rotation = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    centre, new_centre = np.array(picture.size) / 2, np.array(out.size) / 2
+    return np.asarray(out), np.column_stack([rotation, new_centre - rotation @ centre])
+
+
+@pytest.mark.parametrize("tilt", [-15, 8, 12, 20])
+def test_a_tilted_row_is_one_line_read_left_to_right(tilt: float) -> None:
+    # a row tilted 10 degrees came apart into lines (read "018699" for "990186"); lines found level
+    # after moving each mark by the tilt, and their strips sheared level, read as written
+    items = [(shape, 20 + 50 * k, 30) for k, shape in enumerate("1742017")]
+    picture, to_turned = turned(draw_digits(items, (380, 120)), tilt)
+    lines = segment_lines(picture)
+    assert [len(line.marks) for line in lines] == [7]
+    for mark, item in zip(lines[0].marks, items, strict=True):  # each box holds its digit's middle
+        x, y, w, h = ink_box(*item)
+        cx, cy = to_turned @ [x + w / 2, y + h / 2, 1]
+        bx, by, bw, bh = mark.box
+        assert bx <= cx <= bx + bw and by <= cy <= by + bh
+    strip = lines[0].strip.image
+    rows = np.flatnonzero((strip > 0.5).any(axis=1))
+    assert rows[-1] - rows[0] < 0.9 * strip.shape[0]  # level in its strip: the digits' height, not the tilt
+
+
+def test_two_tilted_lines_stay_two_lines() -> None:
+    items = [(shape, 20 + 50 * k, 20) for k, shape in enumerate("17420")]
+    items += [(shape, 20 + 50 * k, 110) for k, shape in enumerate("2471")]
+    picture, _ = turned(draw_digits(items, (300, 190)), 12)
+    assert [len(line.marks) for line in segment_lines(picture)] == [5, 4]
+    assert [c.line for c in segment_digits(picture)] == [0] * 5 + [1] * 4

@@ -8,7 +8,7 @@ a strip :data:`HEIGHT` pixels high, white ink on black like MNIST.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
@@ -76,7 +76,7 @@ class Strip:
         return left, top, right - left, bottom - top
 
 
-def line_strip(ink: InkImage, keep: Mask, digit_height: float) -> Strip:
+def line_strip(ink: InkImage, keep: Mask, digit_height: float, slope: float = 0.0) -> Strip:
     """The ink ``keep`` (h, w: working pixels, the whole picture) of one line as a strip.
 
     Parameters
@@ -87,9 +87,23 @@ def line_strip(ink: InkImage, keep: Mask, digit_height: float) -> Strip:
         The line's marks (grown ink included).
     digit_height : float
         Height of a typical digit of the line, working pixels.
+    slope : float
+        The line's tilt, rows per column (a tilted photo): each column is moved
+        up or down so that the line runs level in the strip (a shear: columns,
+        and the boxes found from them, stay where they are).
     """
     rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
     top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    if slope:  # the strip of the line sheared level, in a crop around it; boxes from the line as it is
+        pad = round(2 * digit_height)
+        box = (top - pad, left - pad, bottom + pad, right + pad)
+        middle = (left + right) / 2 - box[1]
+        strength, mask = _shear(_crop(ink.strength, box), slope, middle), _shear(_crop(ink.mask, box), slope, middle)
+        sheared = replace(ink, strength=strength, mask=mask, margin=0)
+        level = line_strip(sheared, _shear(_crop(keep, box), slope, middle), digit_height)
+        c0 = box[1] + level.origin[1]
+        strong = _crop(keep & ink.mask, (top, c0, bottom, c0 + level.keep.shape[1]))
+        return Strip(level.image, (top - ink.margin, c0 - ink.margin), level.scale, strong, ink.scale)
     scale = min(DIGIT_HEIGHT / max(digit_height, 1.0), (HEIGHT - 2) / (bottom - top))
     needed = right - left + 0.5 * digit_height  # a quarter of a digit's height of margin at each end
     across = min(scale, MAX_WIDTH / needed)
@@ -105,6 +119,19 @@ def line_strip(ink: InkImage, keep: Mask, digit_height: float) -> Strip:
     image = np.clip(filters.resize(window, (HEIGHT, width)), 0.0, 1.0)
     origin = (r0 - ink.margin, c0 - ink.margin)
     return Strip(image, origin, (HEIGHT / (r1 - r0), width / (c1 - c0)), strong, ink.scale)
+
+
+def _shear(image: npt.NDArray[ArrayT], slope: float, middle: float) -> npt.NDArray[ArrayT]:
+    """``image`` (h, w) with each column moved up by ``slope`` times its distance from column ``middle``
+    (rounded to whole pixels; zeros where nothing comes in): a line tilted by ``slope`` comes out level."""
+    h, w = image.shape
+    shifts = np.rint(slope * (np.arange(w) - middle)).astype(int)
+    rows = np.arange(h)[:, None] + shifts[None, :]
+    inside = (rows >= 0) & (rows < h)
+    out = np.zeros_like(image)
+    cols = np.broadcast_to(np.arange(w)[None, :], (h, w))
+    out[inside] = image[rows[inside], cols[inside]]
+    return out
 
 
 def _restroke(strong: Mask, scale: float) -> npt.NDArray[np.float32] | None:

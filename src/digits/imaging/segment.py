@@ -12,7 +12,9 @@ goes through :func:`digits.imaging.normalize.to_mnist`. In between:
    is detached, a 4 in two pieces); a thin mark below another (an
    underline) is not merged into it;
 3. lines: marks clustered by vertical overlap, tallest first, so a comma
-   joins the line of its digits; lines top to bottom, marks left to right;
+   joins the line of its digits; lines top to bottom, marks left to right.
+   In a photo held askew, the lines' tilt is found first and each mark is
+   moved by it, so that tilted lines cluster as level ones;
 4. non-digits dropped by size relative to their line's height: dots,
    commas, dashes, underlines, stray marks, and lines made only of them
    (commas hanging below a line's baseline, too); a line's small marks
@@ -31,8 +33,10 @@ a digit at all, takes a classifier: that is decided in
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,7 +196,7 @@ def segment_digits(image: ImageSource, options: SegmentOptions | None = None) ->
     found = _find_lines(image, opts)
     if found is None:
         return []
-    ink, labels, lines = found
+    ink, labels, lines, _ = found
     return [
         _candidate(ink, labels, mark, number, _digit_height(line), opts)
         for number, line in enumerate(lines)
@@ -207,19 +211,19 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
     found = _find_lines(image, opts)
     if found is None:
         return []
-    ink, labels, lines = found
+    ink, labels, lines, slope = found
     result = []
     for line in lines:
         digits = _digit_marks(line, opts)
         keep = np.isin(labels, [label for mark in _strip_marks(line, digits, opts) for label in mark.labels])
         regions = [_region(ink, labels, mark) for mark in digits]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
-        result.append(Line(line_strip(ink, keep, _digit_height(line)), pieces))
+        result.append(Line(line_strip(ink, keep, _digit_height(line), slope), pieces))
     return result
 
 
-_Found = tuple[InkImage, npt.NDArray[np.int32], list[list["_Mark"]]]
-"""A picture's ink, the label image of its marks, and the marks line by line."""
+_Found = tuple[InkImage, npt.NDArray[np.int32], list[list["_Mark"]], float]
+"""A picture's ink, the label image of its marks, the marks line by line, and the lines' slope (:func:`_slope`)."""
 
 
 def _find_lines(image: ImageSource, opts: SegmentOptions) -> _Found | None:
@@ -238,7 +242,9 @@ def _lines_of(ink: InkImage, opts: SegmentOptions) -> _Found | None:
     if not marks:
         return None
     height = _digit_height(marks)
-    lines = _lines(_merge(marks, height, opts), height, opts)
+    merged = _merge(marks, height, opts)
+    slope = _slope(merged, height)
+    lines = _lines(merged, height, opts, slope)
     digits = [mark for line in lines for mark in _digit_marks(line, opts)]
     if not digits:
         return None
@@ -249,7 +255,7 @@ def _lines_of(ink: InkImage, opts: SegmentOptions) -> _Found | None:
     apart = np.isin(labels, scenery) & ~shapes.dilate(writing, opts.normalize.join_distance * height)
     if ink_contrast(ink, writing & strong, opts.normalize, ignore=apart) is None:
         return None
-    return ink, labels, lines
+    return ink, labels, lines, slope
 
 
 # ---------------------------------------------------------------- marks, merging and lines
@@ -374,7 +380,60 @@ def _together(a: _Mark, b: _Mark, opts: SegmentOptions, *, gap: float, tallest: 
     return not (underline and thin.box[0] >= tall.box[2] - 0.1 * tall.height)
 
 
-def _lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list[_Mark]]:
+SLANTS = np.arange(-20, 21)
+"""The tilts of a photo's lines of writing tried by :func:`_slope`, degrees."""
+LEAST_SLANT = 3
+"""Lines tilted by less than this many degrees are read as they are."""
+
+
+def _slope(marks: list[_Mark], height: float) -> float:
+    """The slope (rows per column) of the lines of writing in a tilted photo; 0 when they are level.
+
+    The marks at least half the digits' ``height`` tall vote: under each of
+    the :data:`SLANTS`, their middles are projected along it, and the tilt
+    is the one (the middle one of a run of equals) under which the most
+    pairs of them lie within a quarter of ``height`` of each other, if that
+    is more pairs than level and it is at least :data:`LEAST_SLANT` degrees.
+    """
+    tall = [m for m in marks if m.height >= 0.5 * height]
+    if len(tall) < 3:
+        return 0.0
+    x = np.array([(m.box[1] + m.box[3]) / 2 for m in tall])
+    y = np.array([(m.box[0] + m.box[2]) / 2 for m in tall])
+    slopes = np.tan(np.radians(SLANTS))
+    pairs = []
+    for slope in slopes:
+        level = np.sort(y - slope * x)
+        within = np.searchsorted(level, level + 0.25 * height, side="right") - np.arange(1, level.size + 1)
+        pairs.append(int(within.sum()))
+    best = np.flatnonzero(np.array(pairs) == max(pairs))
+    chosen = int(best[len(best) // 2])
+    if pairs[chosen] <= pairs[int(np.flatnonzero(SLANTS == 0)[0])] or abs(SLANTS[chosen]) < LEAST_SLANT:
+        return 0.0
+    return float(slopes[chosen])
+
+
+def _lines(marks: list[_Mark], height: float, opts: SegmentOptions, slope: float = 0.0) -> list[list[_Mark]]:
+    """Marks grouped into lines of writing (:func:`_level_lines`) as if the lines had no ``slope``.
+
+    With a slope (a tilted photo), each mark's box is first moved up or down
+    by ``slope`` times its middle column, so that the tilted lines are level;
+    the lines hold the marks as they are.
+    """
+    if not slope:
+        return _level_lines(marks, height, opts)
+    moved = []
+    for m in marks:
+        shift = round(slope * (m.box[1] + m.box[3]) / 2)
+        moved.append(_Mark(m.labels, (m.box[0] - shift, m.box[1], m.box[2] - shift, m.box[3])))
+    owner = {label: m for m in marks for label in m.labels}
+    return [
+        [functools.reduce(operator.or_, dict.fromkeys(owner[label] for label in m.labels)) for m in line]
+        for line in _level_lines(moved, height, opts)
+    ]
+
+
+def _level_lines(marks: list[_Mark], height: float, opts: SegmentOptions) -> list[list[_Mark]]:
     """Marks grouped into lines of writing; top to bottom, left to right.
 
     The tallest marks found the lines; a mark joins the line it overlaps
