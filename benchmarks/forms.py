@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from situations import enlarged
 
-from digits.data.mnist import load_mnist
+from digits.data.mnist import Subset, load_mnist
 from digits.recognizer import Recognizer
 
 TILTS = (0, 1, 2, 3)
@@ -77,9 +77,23 @@ def filled(form: Form, digits: list[np.ndarray], rng: np.random.Generator) -> np
         jitter = rng.integers(-12, 13, 2) if form.touch else (0, 0)
         left = 20 + round(k * step) + offset + (round(0.3 * cell) if form.gap < 0 else 0) + int(jitter[1])
         top = 20 + offset + int(jitter[0])
-        ink = 0.85 * enlarged(digit, size)[..., None]
-        page[top : top + size, left : left + size] = page[top : top + size, left : left + size] * (1 - ink) + 20 * ink
+        write(page, digit, top, left, size, 0.85)
     return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def write(page: np.ndarray, digit: np.ndarray, top: int, left: int, size: int, cover: float) -> None:
+    """Write a 28x28 MNIST ``digit`` ``size`` px tall at (``top``, ``left``) on an RGB ``page`` (h, w, 3),
+    in near-black ink covering ``cover`` of the paper where the digit is solid."""
+    ink = cover * enlarged(digit, size)[..., None]
+    page[top : top + size, left : left + size] = page[top : top + size, left : left + size] * (1 - ink) + 20 * ink
+
+
+def begin(unit: str) -> tuple[int, Subset, Recognizer, np.random.Generator]:
+    """The command line's count N (default 40), the train split, the shipped recognizer and the
+    random generator (seed 0), after printing what is measured where and when."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    print(f"{n} {unit} per cell; {platform.node()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    return n, load_mnist(download=False).train, Recognizer(), np.random.default_rng(0)
 
 
 def photographed(scan: np.ndarray, tilt: float, rng: np.random.Generator) -> np.ndarray:
@@ -114,11 +128,7 @@ def empty_comb(cells: int, cell: int) -> np.ndarray:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    train = load_mnist(download=False).train
-    recognizer = Recognizer()
-    rng = np.random.default_rng(0)
-    print(f"{n} rows per cell; {platform.node()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    n, train, recognizer, rng = begin("rows")
     print("| layout | " + " | ".join(f"tilt {t} deg" for t in TILTS) + " |")
     print("|---|" + "---:|" * len(TILTS))
     start = time.perf_counter()

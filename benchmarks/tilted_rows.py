@@ -11,16 +11,10 @@ exactly (two lines: both, top first).
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 
 import numpy as np
-from forms import photographed
-from situations import enlarged
-
-from digits.data.mnist import load_mnist
-from digits.recognizer import Recognizer
+from forms import begin, photographed, write
 
 TILTS = (0, 3, 5, -5, 10, -10, 15, 20)
 
@@ -31,18 +25,12 @@ def lines_of(rows: list[list[np.ndarray]]) -> np.ndarray:
     page = np.full((40 + 90 * len(rows), width, 3), 245.0)
     for r, row in enumerate(rows):
         for k, digit in enumerate(row):
-            ink = 0.9 * enlarged(digit, 60)[..., None]
-            top, left = 20 + 90 * r, 30 + 50 * k
-            page[top : top + 60, left : left + 60] = page[top : top + 60, left : left + 60] * (1 - ink) + 20 * ink
+            write(page, digit, 20 + 90 * r, 30 + 50 * k, 60, 0.9)
     return np.clip(page, 0, 255).astype(np.uint8)
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    train = load_mnist(download=False).train
-    recognizer = Recognizer()
-    rng = np.random.default_rng(0)
-    print(f"{n} pictures per cell; {platform.node()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    n, train, recognizer, rng = begin("pictures")
     print("| tilt | one line | two lines |\n|---:|---:|---:|")
     start = time.perf_counter()
     for tilt in TILTS:
