@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from digits.imaging.boxes import cut_boxes
 from small_model import mnist_test
 
 
-def ink(draw: callable, size: tuple[int, int] = (300, 140)) -> np.ndarray:  # type: ignore[valid-type]
+def ink(draw: Callable[[ImageDraw.ImageDraw], None], size: tuple[int, int] = (300, 140)) -> np.ndarray:
     """The ink (h, w) of what ``draw(ImageDraw)`` draws in white on black."""
     picture = Image.new("L", size, 0)
     draw(ImageDraw.Draw(picture))

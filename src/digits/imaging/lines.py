@@ -8,7 +8,7 @@ a strip :data:`HEIGHT` pixels high, white ink on black like MNIST.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -92,33 +92,49 @@ def line_strip(ink: InkImage, keep: Mask, digit_height: float, slope: float = 0.
         up or down so that the line runs level in the strip (a shear: columns,
         and the boxes found from them, stay where they are).
     """
-    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
-    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    if slope:  # the strip of the line sheared level, in a crop around it; boxes from the line as it is
+    if not slope:
+        image, window, strong = _level_strip(ink.strength, ink.mask, ink.level, keep, digit_height)
+        r0, c0 = window[0], window[1]
+    else:  # the line sheared level, in a crop around it; its boxes come from the line as it is
+        top, left, bottom, right = _bounds(keep)
         pad = round(2 * digit_height)
-        box = (top - pad, left - pad, bottom + pad, right + pad)
-        middle = (left + right) / 2 - box[1]
-        strength, mask = _shear(_crop(ink.strength, box), slope, middle), _shear(_crop(ink.mask, box), slope, middle)
-        sheared = replace(ink, strength=strength, mask=mask, margin=0)
-        level = line_strip(sheared, _shear(_crop(keep, box), slope, middle), digit_height)
-        c0 = box[1] + level.origin[1]
-        strong = _crop(keep & ink.mask, (top, c0, bottom, c0 + level.keep.shape[1]))
-        return Strip(level.image, (top - ink.margin, c0 - ink.margin), level.scale, strong, ink.scale)
+        crop = (top - pad, left - pad, bottom + pad, right + pad)
+        middle = (left + right) / 2 - crop[1]
+        strength = _shear(_crop(ink.strength, crop), slope, middle)
+        mask, line = _shear(_crop(ink.mask, crop), slope, middle), _shear(_crop(keep, crop), slope, middle)
+        image, window, _ = _level_strip(strength, mask, ink.level, line, digit_height)
+        r0, c0 = top, crop[1] + window[1]
+        strong = _crop(keep & ink.mask, (top, c0, bottom, c0 + window[3] - window[1]))
+    scale = (HEIGHT / (window[2] - window[0]), image.shape[1] / (window[3] - window[1]))
+    return Strip(image, (r0 - ink.margin, c0 - ink.margin), scale, strong, ink.scale)
+
+
+def _level_strip(
+    strength: npt.NDArray[np.float32], mask: Mask, level: float, keep: Mask, digit_height: float
+) -> tuple[npt.NDArray[np.float32], tuple[int, int, int, int], Mask]:
+    """The strip image of a level line ``keep`` (h, w) in an ink image (``strength``, ``mask`` and
+    ``level`` as in :class:`InkImage`), the window (top, left, bottom, right) of working pixels it was
+    cut from, and the line's ink above the threshold in that window."""
+    top, left, bottom, right = _bounds(keep)
     scale = min(DIGIT_HEIGHT / max(digit_height, 1.0), (HEIGHT - 2) / (bottom - top))
     needed = right - left + 0.5 * digit_height  # a quarter of a digit's height of margin at each end
     across = min(scale, MAX_WIDTH / needed)
     width = max(1, round(needed * across))
     span_y, span_x = HEIGHT / scale, width / across
     y0, x0 = (top + bottom) / 2 - span_y / 2, (left + right) / 2 - span_x / 2
-    r0, c0 = int(np.floor(y0)), int(np.floor(x0))
-    r1, c1 = int(np.ceil(y0 + span_y)), int(np.ceil(x0 + span_x))
-    strong = _crop(keep & ink.mask, (r0, c0, r1, c1))
-    window = _restroke(strong, scale) if strong.any() else None
-    if window is None:
-        window = _window(ink, keep, (r0, c0, r1, c1))
-    image = np.clip(filters.resize(window, (HEIGHT, width)), 0.0, 1.0)
-    origin = (r0 - ink.margin, c0 - ink.margin)
-    return Strip(image, origin, (HEIGHT / (r1 - r0), width / (c1 - c0)), strong, ink.scale)
+    window = (int(np.floor(y0)), int(np.floor(x0)), int(np.ceil(y0 + span_y)), int(np.ceil(x0 + span_x)))
+    strong = _crop(keep & mask, window)
+    drawn = _restroke(strong, scale) if strong.any() else None
+    if drawn is None:
+        inside = _crop(keep, window)
+        drawn = soft_ink(_crop(strength, window), level, inside, within=~(_crop(mask, window) & ~inside))
+    return np.clip(filters.resize(drawn, (HEIGHT, width)), 0.0, 1.0), window, strong
+
+
+def _bounds(keep: Mask) -> tuple[int, int, int, int]:
+    """The (top, left, bottom, right) box of the pixels ``keep`` (h, w), bottom and right exclusive."""
+    rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
 def _shear(image: npt.NDArray[ArrayT], slope: float, middle: float) -> npt.NDArray[ArrayT]:
@@ -144,12 +160,6 @@ def _restroke(strong: Mask, scale: float) -> npt.NDArray[np.float32] | None:
     if drawn > high:
         return shapes.skeletonize(strong, iterations=max(1, round((drawn - high) / 2))).astype(np.float32)
     return None
-
-
-def _window(ink: InkImage, keep: Mask, box: tuple[int, int, int, int]) -> npt.NDArray[np.float32]:
-    """Soft ink of ``keep`` in ``box`` (top, left, bottom, right), which may reach past the picture: 0 there."""
-    inside = _crop(keep, box)
-    return soft_ink(_crop(ink.strength, box), ink.level, inside, within=~(_crop(ink.mask, box) & ~inside))
 
 
 def _crop(image: npt.NDArray[ArrayT], box: tuple[int, int, int, int]) -> npt.NDArray[ArrayT]:
