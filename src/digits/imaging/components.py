@@ -219,12 +219,24 @@ def is_edge_region(c: shapes.Component, labels: Labels) -> bool:
         return False
     if is_spanning_line(c, labels, elongation=CORNER_LINE):  # the paper's edge, what is left of a desk
         return True
+    return is_solid(c, labels, EDGE_REGION * min(h, w))
+
+
+def is_solid(c: shapes.Component, labels: Labels, radius: float) -> bool:
+    """Whether a disc of ``radius`` fits in a component, the picture's edges it touches taken as going on beyond."""
+    return float(inner_distance(c, labels).max()) >= radius
+
+
+def inner_distance(c: shapes.Component, labels: Labels) -> npt.NDArray[np.float64]:
+    """Each pixel's distance to the nearest pixel not in the component, in its bounding box (bottom - top,
+    right - left); the picture's edges it touches are taken as going on beyond."""
+    (h, w), (top, left, bottom, right) = labels.shape, c.bbox
     mine = np.pad(labels[top:bottom, left:right] == c.label, 1)
     mine[0] |= top == 0
     mine[-1] |= bottom == h
     mine[:, 0] |= left == 0
     mine[:, -1] |= right == w
-    return float(ndimage.distance_transform_edt(mine).max()) >= EDGE_REGION * min(h, w)
+    return np.asarray(ndimage.distance_transform_edt(mine))[1:-1, 1:-1]
 
 
 def is_spanning_line(c: shapes.Component, labels: Labels, *, elongation: float = 10.0) -> bool:

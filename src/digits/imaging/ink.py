@@ -6,8 +6,8 @@ Every reader of digits starts here: :func:`digits.imaging.normalize.normalize_di
 minority, the tail reaching farther from the median), removes the background
 (a grey opening wider than the strokes, divided out only where it varies),
 denoises and thresholds at half the ink's own strength, never below the
-background's noise; ruled lines and the sides of printed boxes
-(:mod:`digits.imaging.boxes`) are cut out of the mask. Which marks are
+background's noise; ruled lines, the sides of printed boxes
+(:mod:`digits.imaging.boxes`) and a desk at the edges are cut out of the mask. Which marks are
 digits is the caller's choice (:mod:`digits.imaging.components`); if it finds
 none in a picture that looks cut right at its ink, :func:`find_ink` offers a
 second view with a margin of paper added around it.
@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from digits.imaging import filters, shapes
 from digits.imaging.boxes import cut_boxes
-from digits.imaging.components import EDGE_REACH, cut_ruled_lines, is_spanning_line
+from digits.imaging.components import EDGE_REACH, EDGE_REGION, cut_ruled_lines, inner_distance, is_spanning_line
 from digits.imaging.io import ImageSource, read_image
 
 if TYPE_CHECKING:
@@ -47,10 +47,11 @@ class InkImage:
     strength : ndarray of float32, shape (h, w)
         Ink strength, 0 paper .. 1 black, background removed and denoised.
     mask : ndarray of bool, shape (h, w)
-        Pixels stronger than ``level``, ruled lines and the sides of printed boxes cut out.
+        Pixels stronger than ``level``; ruled lines, the sides of printed boxes and a desk at
+        the picture's edges (:func:`_desk`) cut out.
     cut : ndarray of bool, shape (h, w)
-        The ink cut out as lines: the ruled lines and box sides above ``level``,
-        and box sides that only fainter pixels show (a form printed in a light colour).
+        The ink cut out: the ruled lines, box sides and desk above ``level``, and box sides
+        that only fainter pixels show (a form printed in a light colour).
     level : float
         The threshold separating ink from paper.
     paper : float
@@ -322,9 +323,87 @@ def _ink(
     polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
     above, faint = strength > level, strength > paper + FAINT * (level - paper)
     unboxed = cut_boxes(faint)  # a box's sides are found whole where its faintest print shows
-    mask = cut_ruled_lines(above) & unboxed
+    # a picture cut at its ink (and so its view with a margin) may be all bold strokes: no desk there
+    desk = _desk(work) if dark_ink and not (tight or margin) else np.zeros_like(above)
+    mask = cut_ruled_lines(above) & unboxed & ~desk
     cut = (above & ~mask) | (faint & ~unboxed)
     return InkImage(strength, mask, cut, level, paper, polarity, background, original, decoded, margin, tight)
+
+
+DESK_DARK = 0.67
+"""A desk is at least this far from the paper's shade towards the strongest marks' (a hard shadow over half
+a photo, 0.55 times the paper's light, is not)."""
+DESK_MARGIN = 0.03
+"""What the background estimate leaves of a desk reaches this fraction of the picture's shorter side past it."""
+CORNER = 0.45
+"""An opening by a disc of radius r takes a square corner off up to (sqrt(2) - 1) r from what it leaves."""
+WRITTEN_ON = 0.005
+"""A region with more than this fraction of its pixels under half its median light (and under it by four times
+the noise) has writing in it: paper in a shadow, not a desk."""
+
+
+def _desk(grey: FloatImage) -> Mask:
+    """Solid regions at the edges of a picture (h, w) of dark ink (a desk), grown by :data:`DESK_MARGIN` (h, w).
+
+    ``grey`` is the picture's luminance, before the background is removed. A
+    region is a desk when it is :data:`DESK_DARK` as far from the paper's
+    shade (the median) as the strongest marks, holds a disc of radius
+    :data:`~digits.imaging.components.EDGE_REGION` times the shorter side
+    (the edges it touches taken as going on beyond the picture), and has
+    nothing written in it (:data:`WRITTEN_ON`: ink in a shadow is still far
+    darker than the shadow; a desk is one material). The background estimate
+    takes away a desk's middle but leaves its rim, which the digit's rules
+    cannot tell from strokes (a band along the desk read as a "1", an L as a
+    "5"); the rim lies within the desk or just past it. A straight stroke from
+    edge to edge (a 1 cut at its ink) is no desk, and none is looked for in a
+    picture cut right at its ink (:attr:`InkImage.tight`), whose bold strokes
+    may be as solid.
+    """
+    darkest, paper = (float(v) for v in np.percentile(grey, [0.1, 50.0]))
+    dark = grey < paper - DESK_DARK * (paper - darkest)
+    if darkest >= paper or not (dark[0].any() or dark[-1].any() or dark[:, 0].any() or dark[:, -1].any()):
+        return np.zeros(grey.shape, bool)  # nothing dark reaches an edge
+    labels, regions = shapes.connected_components(dark)
+    shorter = min(grey.shape)
+    radius = EDGE_REGION * shorter
+    noise = filters.estimate_noise(grey)
+
+    def written_on(c: shapes.Component) -> bool:
+        top, left, bottom, right = c.bbox
+        inside = grey[top:bottom, left:right][labels[top:bottom, left:right] == c.label]
+        shade = float(np.median(inside))
+        return float(np.mean(inside < min(0.5 * shade, shade - 4.0 * noise))) > WRITTEN_ON
+
+    desk = np.zeros(grey.shape, bool)
+    for c in regions:
+        if c.touches_edge and c.area >= radius**2 and not is_spanning_line(c, labels):
+            inside = inner_distance(c, labels)
+            if inside.max() >= radius and not written_on(c):
+                box = (slice(c.bbox[0], c.bbox[2]), slice(c.bbox[1], c.bbox[3]))
+                desk[box] |= _without_strokes(labels[box] == c.label, inside, 0.5 * radius, c.bbox, grey.shape)
+    return shapes.dilate(desk, DESK_MARGIN * shorter) if desk.any() else desk
+
+
+def _without_strokes(
+    mine: Mask, inside: npt.NDArray[np.float64], radius: float, bbox: tuple[int, int, int, int], size: tuple[int, int]
+) -> Mask:
+    """A desk region (h, w, its bounding box ``bbox`` in a picture of ``size``) less the strokes that touch it.
+
+    Strokes narrower than ``2 radius`` go in an opening by a disc of ``radius``
+    (``inside``: each pixel's distance out of the region). What the opening
+    takes off is still the desk's own where it reaches the picture's edge (the
+    tip of a desk across a corner) or stays within :data:`CORNER` ``radius`` of
+    what is left (a square corner, rounded off); the rest is a digit's strokes
+    written up to it.
+    """
+    opened = shapes.dilate(inside >= radius, radius) & mine
+    pieces, _ = ndimage.label(mine & ~opened, structure=np.ones((3, 3), bool))
+    top, left, bottom, right = bbox
+    edges = [pieces[0] if top == 0 else None, pieces[-1] if bottom == size[0] else None]
+    edges += [pieces[:, 0] if left == 0 else None, pieces[:, -1] if right == size[1] else None]
+    far = pieces[~shapes.dilate(opened, CORNER * radius)]  # pieces with pixels farther out than a corner's
+    own = np.setdiff1d(pieces, np.setdiff1d(far, np.concatenate([e for e in edges if e is not None])))
+    return opened | np.isin(pieces, own[own > 0])
 
 
 def ink_contrast(ink: InkImage, keep: Mask, opts: NormalizeOptions, *, ignore: Mask | None = None) -> float | None:

@@ -316,8 +316,9 @@ def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[
     :func:`is_edge_region`) is scenery. A frame (:func:`is_frame`) or a
     straight line between two edges (:func:`is_spanning_line`) is scenery
     when it is a horizontal line or over 1.5 digit heights, or when there is
-    nothing but frames and desk; otherwise it is a digit touching the edge of
-    a tightly cropped image.
+    nothing but frames, desk and two or more such lines (blank squared
+    paper); otherwise it is a digit touching the edge of a tightly cropped
+    image (a 1 from edge to edge).
     """
     labels, components = shapes.connected_components(mask)
     boxes = ndimage.find_objects(np.where(strong, labels, 0), max_label=len(components))
@@ -329,7 +330,9 @@ def _marks(mask: Mask, strong: Mask, opts: SegmentOptions) -> tuple[npt.NDArray[
     for c in components:
         rows, cols = boxes[c.label - 1]
         marks.append(_Mark((c.label,), (rows.start, cols.start, rows.stop, cols.stop)))
-    if all(m.labels[0] in frames | regions for m in marks):  # a box, a page edge or a desk alone: nothing written
+    # a box, a page edge, a desk, or lines from edge to edge (a grid) alone: nothing written; one such line may be a 1
+    blank = frames | regions | (lines if len(lines) > 1 else set())
+    if all(m.labels[0] in blank for m in marks):
         return labels, [], [m.labels[0] for m in marks]
     edges = frames | lines
     height = _digit_height([m for m in marks if m.labels[0] not in edges | regions] or marks)
