@@ -160,6 +160,25 @@ def test_separate_digits_do_not_share_ink_columns_at_the_left(digits) -> None:
             assert s.boxes[i + 1][0] > s.boxes[i][0], "each digit starts right of the one before"
 
 
+def test_rows_written_loosely_vary_in_height_and_baseline(digits) -> None:
+    # the line reader's training rows: real hands write a small 0 raised, a 7 hanging below
+    def spread(loose: float) -> tuple[float, float]:
+        heights, bottoms = [], []
+        for s in digit_strings(40, 6, *digits, loose=loose):
+            size = np.median([h for _, _, _, h in s.boxes])
+            heights += [h / size for _, _, _, h in s.boxes]
+            bottoms += list(
+                np.subtract([y + h for _, y, _, h in s.boxes], np.median([y + h for _, y, _, h in s.boxes])) / size
+            )
+        return float(np.std(heights)), float(np.std(bottoms))
+
+    plain, loose = spread(0.0), spread(1.0)
+    assert loose[0] > 2 * plain[0] and loose[1] > 2 * plain[1]
+    assert same(digit_strings(5, 6, *digits), digit_strings(5, 6, *digits, loose=0.0))
+    with pytest.raises(InputError, match="fraction of rows written loosely"):
+        digit_strings(1, 0, *digits, loose=1.5)
+
+
 def test_digit_count_range_is_honoured(digits) -> None:
     lengths = {len(s.text) for s in digit_strings(15, 5, *digits, min_digits=3, max_digits=4)}
     assert lengths == {3, 4}

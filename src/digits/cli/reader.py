@@ -11,7 +11,7 @@ from digits.cli.progress import count_bar
 
 def add_reader_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``digits train-reader`` to ``sub``, the ``add_subparsers()`` object of the ``digits`` parser."""
-    from digits.cli import _add_common, _path, _positive_int, int_in  # shared flag types; digits.cli imports us
+    from digits.cli import _add_common, _path, _positive_int, _probability, int_in  # digits.cli imports us
     from digits.cli.serve import _positive_float
 
     p = sub.add_parser(
@@ -36,6 +36,13 @@ def add_reader_parser(sub: argparse._SubParsersAction) -> None:
         type=_path,
         default=None,
         help="start from this saved reader, whose size replaces --channels and --hidden (default: random weights)",
+    )
+    p.add_argument(
+        "--loose",
+        type=_probability,
+        default=0.0,
+        help="fraction of the rows written loosely: digits of uneven heights off a common baseline "
+        "(default: 0, as the shipped readers)",
     )
     p.add_argument("--seed", type=int_in(0, None, "a whole number >= 0"), default=0, help="seed (default: 0)")
     p.add_argument("--workers", type=_positive_int, default=None, help="rendering processes (default: CPU count)")
@@ -71,12 +78,14 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     data = load_mnist(args.data_dir)
     with count_bar("render training rows", not args.no_progress, unit="row") as bar:
         strips, texts = line_rows(
-            data.train.images, data.train.labels, args.rows, args.seed, workers=args.workers, progress=bar
-        )
+            data.train.images, data.train.labels, args.rows, args.seed, workers=args.workers, progress=bar,
+            loose=args.loose,
+        )  # fmt: skip
     with count_bar("render validation rows", not args.no_progress, unit="row") as bar:
         val = line_rows(
-            data.val.images, data.val.labels, args.val_rows, args.seed + 1, workers=args.workers, progress=bar
-        )
+            data.val.images, data.val.labels, args.val_rows, args.seed + 1, workers=args.workers, progress=bar,
+            loose=args.loose,
+        )  # fmt: skip
     reader = train_line_reader(
         strips,
         texts,
@@ -90,6 +99,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         init=init,
         log=lambda s: print(s, file=sys.stderr),
     )
+    reader.card["info"]["loose"] = args.loose  # how the rows were written, beside how they were learnt
     reader.save(args.out)
     info = reader.card["info"]
     print(f"line reader saved to {args.out}: {info['val_exact']:.2%} of {info['n_val']} validation rows read exactly")

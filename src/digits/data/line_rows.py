@@ -36,6 +36,7 @@ def line_rows(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    loose: float = 0.0,
 ) -> Lines:
     """Strips of ``n`` photographed rows of the given digits, and their texts.
 
@@ -52,10 +53,14 @@ def line_rows(
         Processes in parallel (default: the CPU count; 1 renders here).
     progress : callable, optional
         Called as ``progress(done, n)`` as chunks finish.
+    loose : float
+        The fraction of rows written loosely: digits of uneven heights off a
+        common baseline (:func:`digits.data.strings.digit_strings`); the
+        shipped readers were trained without (0).
     """
     _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    tasks = row_tasks(n, seed, CHUNK)
+    tasks = [(task_seed, count, loose) for task_seed, count in row_tasks(n, seed, CHUNK)]
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
     for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
@@ -64,10 +69,10 @@ def line_rows(
     return strips, texts
 
 
-def _render(task: tuple[int, int]) -> tuple[Lines, int]:
-    seed, count = task
+def _render(task: tuple[int, int, float]) -> tuple[Lines, int]:
+    seed, count, loose = task
     strips, texts = [], []
-    for sample, found in segmented_rows(seed, count):
+    for sample, found in segmented_rows(seed, count, loose):
         if len(found) == 1:
             strips.append(np.round(found[0].strip.image * 255).astype(np.uint8))
             texts.append(sample.text)

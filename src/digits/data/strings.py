@@ -30,6 +30,13 @@ from digits.data.synth import (
 from digits.errors import InputError
 
 PUNCTUATION = ".,-"
+LOOSE_SCALE = (0.6, 1.12)
+"""Heights of the digits of a row written loosely, as real hands write a number, in the row's size
+(the evaluation set's: 0.88-1.08); a digit under the size sits anywhere from the baseline up to the
+line's top (a small 0 raised)."""
+LOOSE_STRAY = 0.08
+"""How far the digits of a row written loosely stray off its baseline besides the 0.04 of every row, a
+std in the row's size: a 7 or 9 hanging below the others, a digit written higher."""
 
 
 def _capsules(shape: tuple[int, int], segments: list[tuple[tuple[float, float], tuple[float, float], float]]) -> Any:
@@ -147,8 +154,9 @@ class _Row:
     touching: list[int]  # i where digits i and i + 1 share ink
 
 
-def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool = False) -> _Row:
-    """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs), on an ample canvas."""
+def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float) -> _Row:
+    """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs), on an ample canvas;
+    written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``."""
     k, size = len(digits), rng.uniform(20, 64)
     marks, touching = _layout(rng, k, training)
     canvas = np.zeros((int(3 * size), int((k + len(marks)) * 2 * size + 4 * size)), np.float32)
@@ -156,13 +164,15 @@ def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: 
     width = size * pen.get("ratio", rng.uniform(0.09, 0.16)) if training else 0.0
     boxes: list[Box] = []
     touched: list[int] = []
+    loosely = loose > 0 and rng.random() < loose
     for i, digit in enumerate(digits):
         if i in marks:
             after_mark = _write_marks(rng, canvas, marks[i], size, width, base)
-        alpha = _pen(
-            digit, size * rng.uniform(0.88, 1.08), pen, aspect=rng.uniform(0.85, 1.15), angle=rng.uniform(-6, 6)
-        )
+        scale = rng.uniform(*LOOSE_SCALE) if loosely else rng.uniform(0.88, 1.08)
+        alpha = _pen(digit, size * scale, pen, aspect=rng.uniform(0.85, 1.15), angle=rng.uniform(-6, 6))
         y = round(base - alpha.shape[0] + rng.normal(0, 0.04 * size))
+        if loosely:  # a small digit sits anywhere from the baseline up to the line's top; any digit may stray
+            y -= round(rng.uniform(0, max(0.0, size - alpha.shape[0])) + rng.normal(0, LOOSE_STRAY * size))
         if i:
             x = _next_x(rng, canvas, alpha, y, boxes[-1], size, touch=i in touching, after=after_mark)
             if x < _free_x(canvas, alpha, y):
@@ -196,10 +206,10 @@ def _write_marks(
 
 
 def _string(
-    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool = False
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float
 ) -> tuple[npt.NDArray[np.uint8], _Row]:
     """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
-    row = _row_ink(rng, digits, training)
+    row = _row_ink(rng, digits, training, loose)
     size = float(np.median([b[3] for b in row.boxes]))
     used = row.ink > 0.02
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
@@ -229,6 +239,7 @@ def digit_strings(
     min_digits: int = 2,
     max_digits: int = 10,
     training: bool = False,
+    loose: float = 0.0,
 ) -> list[StringSample]:
     """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
 
@@ -243,6 +254,11 @@ def digit_strings(
         (:mod:`digits.data.signs`: currency signs, ``/``, brackets, ...) in
         about 40% of the rows and an underline under 8%. The evaluation set
         has neither.
+    loose : float
+        The fraction of rows written loosely: digits of uneven heights
+        (:data:`LOOSE_SCALE`) off a common baseline (:data:`LOOSE_STRAY`).
+        The evaluation set has none; ``digits train-reader --loose`` sets it
+        for the line reader's training rows (the shipped readers: 0).
 
     Returns
     -------
@@ -254,12 +270,14 @@ def digit_strings(
     _check_n(n)
     if not 1 <= min_digits <= max_digits:
         raise InputError(f"Need 1 <= min_digits <= max_digits, got {min_digits} and {max_digits}.")
+    if not 0.0 <= loose <= 1.0:
+        raise InputError(f"loose is the fraction of rows written loosely, from 0 to 1; got {loose}.")
     x, y = _check_digits(images, labels)
     out = []
     for i in range(n):
         rng = _rng(seed, STRINGS, i)
         src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
-        image, row = _string(rng, x[src], training)
+        image, row = _string(rng, x[src], training, loose)
         text = "".join(str(int(d)) for d in y[src])
         written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text)) + row.marks.get(len(text), "")
         sources = tuple(int(s) for s in src)
