@@ -323,7 +323,8 @@ def _ink(
     polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
     above, faint = strength > level, strength > paper + FAINT * (level - paper)
     unboxed = cut_boxes(faint)  # a box's sides are found whole where its faintest print shows
-    # a picture cut at its ink (and so its view with a margin) may be all bold strokes: no desk there
+    # a desk is dark: none on a light-on-dark picture; nor on one cut at its ink (or its view with a
+    # margin), which may be all bold strokes
     desk = _desk(work) if dark_ink and not (tight or margin) else np.zeros_like(above)
     mask = cut_ruled_lines(above) & unboxed & ~desk
     cut = (above & ~mask) | (faint & ~unboxed)
