@@ -189,12 +189,13 @@ def test_the_shipped_reader_reads_rows_of_test_digits(mnist_dir) -> None:
 def test_train_reader_command_saves_a_reader(mnist_dir, tmp_path, capsys) -> None:
     out = tmp_path / "reader"
     code = main(["train-reader", "--rows", "40", "--val-rows", "10", "--epochs", "1", "--workers", "1",
-                 "--channels", "8,8,16,24", "--hidden", "20", "--loose", "0.5",
+                 "--channels", "8,8,16,24", "--hidden", "20", "--loose", "0.5", "--words", "0.3",
                  "--device", "cpu", "--data-dir", str(mnist_dir), "--out", str(out), "--no-progress"])  # fmt: skip
     assert code == 0
     assert "validation rows read exactly" in capsys.readouterr().out
     reader = load_line_reader(out)
     assert reader.card["info"]["n_train"] >= 35 and reader.card["info"]["loose"] == 0.5
+    assert reader.card["info"]["words"] == 0.3
     assert reader.card["params"] == {"channels": [8, 8, 16, 24], "hidden": 20}
     assert reader.net.rnn.hidden_size == 20
 
@@ -207,12 +208,13 @@ def test_train_reader_rejects_bad_channels(channels, capsys) -> None:
     assert "expected four" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("loose", ["-0.1", "1.5", "some"])
-def test_train_reader_rejects_a_bad_loose_fraction(loose, capsys) -> None:
+@pytest.mark.parametrize("flag", ["--loose", "--words"])
+@pytest.mark.parametrize("value", ["-0.1", "1.5", "some"])
+def test_train_reader_rejects_a_bad_fraction(flag, value, capsys) -> None:
     with pytest.raises(SystemExit) as stop:
-        main(["train-reader", "--loose", loose])
+        main(["train-reader", flag, value])
     assert stop.value.code == 2
-    assert "--loose" in capsys.readouterr().err
+    assert flag in capsys.readouterr().err
 
 
 def test_text_log_likelihood_is_ctc() -> None:

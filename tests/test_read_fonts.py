@@ -7,10 +7,14 @@ the line reader was trained with (:mod:`digits.data.signs`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import matplotlib
+import numpy as np
 import pytest
 
 from digits import Recognizer
-from digits.data.fonts import handwriting_fonts, written
+from digits.data.fonts import handwriting_fonts, labelled, written
 
 FONTS = handwriting_fonts(("comic-neue", "dancingscript"))
 PLAIN = ("90210", "12,345.67", "2026-11-21", "867-5309")
@@ -43,3 +47,17 @@ def test_signs_beside_the_digits_are_not_read_as_digits(recognizer: Recognizer) 
     # the shipped reader before it learnt signs read 1.6 % of these exactly ("$" as 8, "/" and brackets as 1)
     share, misses = exact_share(recognizer, SIGNED)
     assert share >= 0.8, misses
+
+
+def test_a_printed_word_goes_before_or_after_the_written_number() -> None:
+    # benchmarks/labelled_numbers.py: a form's label ("ZIP") before the number, a unit ("sec") after it
+    sans = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    bare = written("27", FONTS[0], 60) < 128
+    for after in (False, True):
+        ink = labelled("27", FONTS[0], "ZIP", sans, after=after) < 128
+        columns = np.flatnonzero(ink.any(axis=0))
+        gaps = np.flatnonzero(np.diff(columns) > 30)  # the space between the word and the number
+        assert gaps.size == 1, "one word and one number, apart"
+        word, number = (columns[gaps[0] + 1 :], columns[: gaps[0] + 1]) if after else np.split(columns, gaps + 1)
+        assert np.ptp(number) == pytest.approx(np.ptp(np.flatnonzero(bare.any(axis=0))), abs=1)
+        assert np.ptp(word) > 40

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digits.data import render, strokes
+from digits.data import printed, render, strokes
 from digits.data.mnist import load_mnist
 from digits.data.samples import Sample, StringSample, read_set, write_set
 from digits.data.strings import PUNCTUATION, digit_strings
@@ -177,6 +177,34 @@ def test_rows_written_loosely_vary_in_height_and_baseline(digits) -> None:
     assert same(digit_strings(5, 6, *digits), digit_strings(5, 6, *digits, loose=0.0))
     with pytest.raises(InputError, match="fraction of rows written loosely"):
         digit_strings(1, 0, *digits, loose=1.5)
+
+
+def test_training_rows_may_carry_a_printed_word(digits) -> None:
+    # forms print a label before the field ("Date:") or a unit after it ("kg"): the reader learns to skip them
+    rows = digit_strings(12, 7, *digits, training=True, words=1.0)
+    for s in rows:
+        word = "".join(c for c in s.written if c.isalpha() and c != "x")
+        assert word and s.text.isdigit(), s.written
+        assert word.lower() not in {"zip", "total", "no", "amount", "tel", "room"}, "benchmark labels are held out"
+        grey = s.image.mean(axis=2)
+        paper = np.median(grey)
+        if s.written[0].isalpha():  # a label before the digits
+            outside = grey[:, : s.boxes[0][0] - 1]
+        else:  # a unit after them
+            end = s.boxes[-1][0] + s.boxes[-1][2]
+            outside = grey[:, end + 1 :]
+        assert outside.size and outside.min() < 0.6 * paper, f"no printed ink beside the digits of {s.written!r}"
+    assert any(s.written[0].isalpha() for s in rows) and any(s.written[-1].isalpha() for s in rows)
+    plain = digit_strings(5, 6, *digits, training=True)
+    assert same(plain, digit_strings(5, 6, *digits, training=True, words=0.0))
+    assert all(not any(c.isalpha() and c != "x" for c in s.written) for s in plain)
+    with pytest.raises(InputError, match="fraction of rows with a printed word"):
+        digit_strings(1, 0, *digits, words=-0.1)
+
+
+def test_a_printed_word_is_told_from_a_sign() -> None:
+    assert printed.is_word("kg") and printed.is_word("Date:") and printed.is_word("xQ")
+    assert not printed.is_word("x") and not printed.is_word("$") and not printed.is_word(".")
 
 
 def test_digit_count_range_is_honoured(digits) -> None:

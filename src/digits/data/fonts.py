@@ -34,3 +34,14 @@ def written(text: str, font_path: str, size: int) -> npt.NDArray[np.uint8]:
     image = Image.new("L", (right - left + 2 * size, bottom - top + size), 255)
     ImageDraw.Draw(image).text((size - left, size // 2 - top), text, font=font, fill=0)
     return np.asarray(image)
+
+
+def labelled(number: str, hand_path: str, word: str, print_path: str, *, after: bool = False) -> npt.NDArray[np.uint8]:
+    """``number`` written in the font ``hand_path`` (60 px) with ``word`` printed in the font ``print_path``
+    (40 px) before it, or ``after`` it: grey (h, w), black on white."""
+    ink = written(number, hand_path, 60)
+    image = Image.new("L", (ink.shape[1] + 260, max(ink.shape[0], 80)), 255)
+    image.paste(Image.fromarray(ink), (20 if after else 240, 0))
+    x = ink.shape[1] if after else 20
+    ImageDraw.Draw(image).text((x, image.height // 2 - 25), word, font=ImageFont.truetype(print_path, 40), fill=0)
+    return np.asarray(image)

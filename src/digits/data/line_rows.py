@@ -3,10 +3,10 @@
 Rows come from :func:`digits.data.strings.digit_strings` (the generator of
 evaluation set 2, here fed train-split digits and other seeds) with 1-10
 digits and, in some, signs that are not digits (``$ € £ / ( ) # + % x :``
-and underlines, :mod:`digits.data.signs`), which the reader learns to skip;
-each picture goes through the same segmentation as ``read``
-(:func:`digits.imaging.segment.segment_lines`), so the reader learns from
-what it will be shown. A picture whose writing is not found as exactly one line
+and underlines, :mod:`digits.data.signs`; printed words, :mod:`digits.data.printed`),
+which the reader learns to skip; each picture goes through the same
+segmentation as ``read`` (:func:`digits.imaging.segment.segment_lines`), so
+the reader learns from what it will be shown. A picture whose writing is not found as exactly one line
 is left out.
 """
 
@@ -37,6 +37,7 @@ def line_rows(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     loose: float = 0.0,
+    words: float = 0.0,
 ) -> Lines:
     """Strips of ``n`` photographed rows of the given digits, and their texts.
 
@@ -57,10 +58,14 @@ def line_rows(
         The fraction of rows written loosely: digits of uneven heights off a
         common baseline (:func:`digits.data.strings.digit_strings`); the
         shipped readers were trained without (0).
+    words : float
+        The fraction of rows with a printed word before or after the digits
+        (a label such as "Date:", a unit such as "kg"; :mod:`digits.data.printed`),
+        which the reader learns to skip.
     """
     _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    tasks = [(task_seed, count, loose) for task_seed, count in row_tasks(n, seed, CHUNK)]
+    tasks = [(task_seed, count, loose, words) for task_seed, count in row_tasks(n, seed, CHUNK)]
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
     for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
@@ -69,11 +74,10 @@ def line_rows(
     return strips, texts
 
 
-def _render(task: tuple[int, int, float]) -> tuple[Lines, int]:
-    seed, count, loose = task
+def _render(task: tuple[int, int, float, float]) -> tuple[Lines, int]:
     strips, texts = [], []
-    for sample, found in segmented_rows(seed, count, loose):
+    for sample, found in segmented_rows(*task):
         if len(found) == 1:
             strips.append(np.round(found[0].strip.image * 255).astype(np.uint8))
             texts.append(sample.text)
-    return (strips, texts), count
+    return (strips, texts), task[1]

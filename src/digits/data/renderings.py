@@ -151,12 +151,15 @@ def row_tasks(rows: int, seed: int, chunk: int) -> list[tuple[int, int]]:
     return [(seed + SEED_OFFSET + 7919 * a, min(chunk, rows - a)) for a in range(0, rows, chunk)]
 
 
-def segmented_rows(seed: int, count: int, loose: float = 0.0) -> Iterator[tuple[StringSample, list[Line]]]:
+def segmented_rows(
+    seed: int, count: int, loose: float = 0.0, words: float = 0.0
+) -> Iterator[tuple[StringSample, list[Line]]]:
     """``count`` photographed training rows of this process's source digits (:func:`source_digits`),
     each with the lines ``read``'s segmentation finds in it: 1-10 digits, some touching, some with
-    punctuation and signs, a fraction ``loose`` written loosely (:func:`digits.data.strings.digit_strings`
-    with ``training=True``)."""
-    for sample in digit_strings(count, seed, *source_digits(), min_digits=1, training=True, loose=loose):
+    punctuation and signs, a fraction ``loose`` written loosely, a fraction ``words`` with a printed
+    word (:func:`digits.data.strings.digit_strings` with ``training=True``)."""
+    rows = digit_strings(count, seed, *source_digits(), min_digits=1, training=True, loose=loose, words=words)
+    for sample in rows:
         yield sample, segment_lines(sample.image)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from digits.data import render, signs
+from digits.data import printed, render, signs
 from digits.data.samples import Box, StringSample
 from digits.data.synth import (
     STRINGS,
@@ -102,9 +102,10 @@ def _next_x(
     return max(free, after - left, lowest) + max(2, int(rng.uniform(0.06, 0.35) * size))
 
 
-def _layout(rng: np.random.Generator, k: int, training: bool) -> tuple[dict[int, str], set[int]]:
+def _layout(rng: np.random.Generator, k: int, training: bool, words: float) -> tuple[dict[int, str], set[int]]:
     """Marks written before digit ``i`` ({i: marks}, ``i == k``: after the last) and the digits ``i``
-    that touch digit ``i - 1``. Punctuation only, unless ``training`` (:func:`_signs`)."""
+    that touch digit ``i - 1``. Punctuation only, unless ``training`` (:func:`_signs`; a printed word
+    before or after the digits with probability ``words``, :mod:`digits.data.printed`)."""
     marks: dict[int, str] = {}
     if k >= 2 and rng.random() < 0.5:
         char = _pick(rng, PUNCTUATION)
@@ -112,6 +113,9 @@ def _layout(rng: np.random.Generator, k: int, training: bool) -> tuple[dict[int,
             marks[i] = _pick(rng, PUNCTUATION) if rng.random() < 0.2 else char
     if training:
         marks.update(_signs(rng, k))
+        if words > 0 and rng.random() < words:
+            after = rng.random() < 0.3
+            marks[k if after else 0] = printed.word(rng, after)
     free = [i for i in range(1, k) if i not in marks]
     touching: set[int] = set()
     if free and rng.random() < 0.4:
@@ -154,12 +158,15 @@ class _Row:
     touching: list[int]  # i where digits i and i + 1 share ink
 
 
-def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float) -> _Row:
-    """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs), on an ample canvas;
-    written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``."""
+def _row_ink(
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float
+) -> _Row:
+    """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs, printed words), on an
+    ample canvas; written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``."""
     k, size = len(digits), rng.uniform(20, 64)
-    marks, touching = _layout(rng, k, training)
-    canvas = np.zeros((int(3 * size), int((k + len(marks)) * 2 * size + 4 * size)), np.float32)
+    marks, touching = _layout(rng, k, training, words)
+    room = sum(len(m) for m in marks.values())
+    canvas = np.zeros((int(3 * size), int((k + room) * 2 * size + 4 * size)), np.float32)
     base, pen, x, after_mark = 2.2 * size, _pen_style(rng), int(size), 0
     width = size * pen.get("ratio", rng.uniform(0.09, 0.16)) if training else 0.0
     boxes: list[Box] = []
@@ -196,8 +203,11 @@ def _write_marks(
 ) -> int:
     """Write ``marks`` after the ink on ``canvas`` (in place) and return the column after them."""
     right = int(size) // 2
-    for char in marks:
-        alpha, lift = _mark(char, size, rng) if char in PUNCTUATION else signs.sign_alpha(char, size, width, rng)
+    for char in [marks] if printed.is_word(marks) else marks:
+        if printed.is_word(char):
+            alpha, lift = printed.printed_alpha(char, size, rng)
+        else:
+            alpha, lift = _mark(char, size, rng) if char in PUNCTUATION else signs.sign_alpha(char, size, width, rng)
         used = np.flatnonzero((canvas > render.INK_LEVEL).any(axis=0))
         mx = int(used[-1] + 1 + size * rng.uniform(0.06, 0.2)) if used.size else right
         _place(canvas, alpha, mx, int(base) + lift)
@@ -206,10 +216,10 @@ def _write_marks(
 
 
 def _string(
-    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float
 ) -> tuple[npt.NDArray[np.uint8], _Row]:
     """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
-    row = _row_ink(rng, digits, training, loose)
+    row = _row_ink(rng, digits, training, loose, words)
     size = float(np.median([b[3] for b in row.boxes]))
     used = row.ink > 0.02
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
@@ -240,6 +250,7 @@ def digit_strings(
     max_digits: int = 10,
     training: bool = False,
     loose: float = 0.0,
+    words: float = 0.0,
 ) -> list[StringSample]:
     """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
 
@@ -259,6 +270,11 @@ def digit_strings(
         (:data:`LOOSE_SCALE`) off a common baseline (:data:`LOOSE_STRAY`).
         The evaluation set has none; ``digits train-reader --loose`` sets it
         for the line reader's training rows (the shipped readers: 0).
+    words : float
+        With ``training``, the fraction of rows with a printed word before
+        the digits (a label: "Date:", 70%) or after them (a unit: "kg"),
+        :mod:`digits.data.printed`; ``written`` holds it. ``digits
+        train-reader --words`` sets it.
 
     Returns
     -------
@@ -272,12 +288,14 @@ def digit_strings(
         raise InputError(f"Need 1 <= min_digits <= max_digits, got {min_digits} and {max_digits}.")
     if not 0.0 <= loose <= 1.0:
         raise InputError(f"loose is the fraction of rows written loosely, from 0 to 1; got {loose}.")
+    if not 0.0 <= words <= 1.0:
+        raise InputError(f"words is the fraction of rows with a printed word, from 0 to 1; got {words}.")
     x, y = _check_digits(images, labels)
     out = []
     for i in range(n):
         rng = _rng(seed, STRINGS, i)
         src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
-        image, row = _string(rng, x[src], training, loose)
+        image, row = _string(rng, x[src], training, loose, words)
         text = "".join(str(int(d)) for d in y[src])
         written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text)) + row.marks.get(len(text), "")
         sources = tuple(int(s) for s in src)

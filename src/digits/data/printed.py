@@ -1,0 +1,93 @@
+"""Printed words beside a handwritten number, as forms print them: "Date:", "Qty", "kg".
+
+A form prints a label before the field ("Date:", "Order No.") and a unit
+may follow the number ("kg", "pcs"); ``read`` must give only the digits.
+:func:`digits.data.strings.digit_strings` puts such words in a fraction of
+the rows that train the line reader (``words``), printed with the fonts
+matplotlib ships (DejaVu Serif, DejaVu Sans Mono, STIX, Computer Modern),
+so a reader learns to skip letters as it skips signs. DejaVu Sans and the
+labels of ``benchmarks/labelled_numbers.py`` ("ZIP", "Total:", ...) are
+left out of training, so that benchmark measures words and a font the
+reader has not seen.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw, ImageFont
+
+FONTS = (
+    "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSansMono.ttf",
+    "DejaVuSansMono-Bold.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf",
+    "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf", "cmti10.ttf",
+)  # fmt: skip
+"""The fonts words are printed in, from matplotlib's ``mpl-data/fonts/ttf`` (installed with digits)."""
+
+LABELS = (
+    "Date", "Phone", "Fax", "Qty", "Price", "Sum", "Page", "Apt", "Box", "Code", "PIN", "ID", "Ref", "Acct",
+    "Order", "Invoice", "Item", "Unit", "Floor", "Zone", "Age", "Year", "Tax", "Net", "Due", "Paid", "Cash",
+    "Bill", "Mobile", "Postcode", "Street", "Route", "Flight", "Seat", "Gate", "Lot", "Batch", "Serial",
+    "Model", "Part", "Case", "Line", "Score", "Account", "Number", "Customer", "Weight", "Height",
+)  # fmt: skip
+"""Words printed before a number (never those of ``benchmarks/labelled_numbers.py``)."""
+
+UNITS = ("kg", "cm", "mm", "km", "min", "hrs", "pcs", "lbs", "EUR", "USD", "pages", "days", "units", "ml", "pts")
+"""Words printed after a number."""
+
+CAP_HEIGHT = (0.45, 0.95)
+"""A printed word's capital height, in the handwritten digits' height: print is mostly smaller."""
+
+
+def is_word(marks: str) -> bool:
+    """Whether the marks written at one place in a row are a printed word, not signs written one by one
+    (a word has two or more characters and starts with a letter; a sign is one character, "x" among them)."""
+    return len(marks) >= 2 and marks[0].isalpha()
+
+
+def word(rng: np.random.Generator, after: bool) -> str:
+    """A word to print before a number (a label, or 2-7 random letters) or ``after`` it (a unit).
+
+    Labels come as written, in capitals or in lower case, sometimes followed by ":" or ".".
+    """
+    if after:
+        return str(rng.choice(UNITS))
+    if rng.random() < 0.35:
+        text = "".join(rng.choice(list(string.ascii_letters), int(rng.integers(2, 8))))
+    else:
+        text = str(rng.choice(LABELS))
+        case = rng.random()
+        text = text.upper() if case < 0.3 else text.lower() if case < 0.5 else text
+    end = rng.random()
+    return text + (":" if end < 0.3 else "." if end < 0.4 else "")
+
+
+@functools.lru_cache(maxsize=256)
+def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), px)
+
+
+@functools.lru_cache(maxsize=len(FONTS))
+def _cap_ratio(name: str) -> float:
+    """A font's capital height over its size in pixels."""
+    _, top, _, bottom = _font(name, 100).getbbox("H", anchor="ls")
+    return (bottom - top) / 100
+
+
+def printed_alpha(text: str, size: float, rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], int]:
+    """Ink alpha (h, w) of ``text`` printed beside digits ``size`` px tall, with a blank margin either
+    side (the space between a label and the number), and its top row relative to the baseline, as
+    :func:`digits.data.signs.sign_alpha` gives."""
+    name = str(rng.choice(FONTS))
+    px = max(6, round(size * rng.uniform(*CAP_HEIGHT) / _cap_ratio(name)))
+    font = _font(name, px)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor="ls"))
+    margin = int(size * rng.uniform(0.15, 0.8))
+    image = Image.new("L", (right - left + 2 * margin + 2, bottom - top + 2), 0)
+    ImageDraw.Draw(image).text((margin - left, 1 - top), text, font=font, fill=255, anchor="ls")
+    return (np.asarray(image, dtype=np.float32) / 255.0).astype(np.float32), top - 1
