@@ -23,8 +23,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import matplotlib
-
 from digits import Recognizer
 from digits.data import printed
 from digits.data.fonts import handwriting_fonts, labelled
@@ -38,8 +36,7 @@ HANDS = ("ComicNeue-Regular", "DancingScript-Regular", "KleeOne-Regular")
 def printed_fonts() -> list[str]:
     """DejaVu Sans (matplotlib's copy) and the Liberation fonts installed."""
     liberation = sorted(glob.glob("/usr/share/fonts/truetype/liberation/Liberation*-Regular.ttf"))
-    sans = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
-    return [sans] + [p for p in liberation if "Mono" not in p and "Narrow" not in p]
+    return [printed.font_path("DejaVuSans.ttf")] + [p for p in liberation if "Mono" not in p and "Narrow" not in p]
 
 
 def main() -> None:
@@ -52,8 +49,9 @@ def main() -> None:
     trained = {w.lower() for w in printed.LABELS + printed.UNITS}
     assert not trained & {w.strip(":.").lower() for w in LABELS + UNITS}, "the words must be new to the readers"
     recognizer = Recognizer(line_reader=args.reader)
+    fonts = printed_fonts()
     right, total, misses = Counter(), Counter(), []
-    for font_path in printed_fonts():
+    for font_path in fonts:
         font_name = Path(font_path).stem
         for word in LABELS + UNITS:
             for hand in hands:
@@ -65,9 +63,8 @@ def main() -> None:
                     if text != number:
                         misses.append((font_name, word, Path(hand).stem, number, text))
     print(f"{len(hands)} handwriting fonts, {len(NUMBERS)} numbers, {len(LABELS)} labels, {len(UNITS)} units\n")
-    fonts = [Path(p).stem for p in printed_fonts()]
     print("| printed | read exactly |\n|---|---:|")
-    for key in [*LABELS, *UNITS, *fonts, "all"]:
+    for key in [*LABELS, *UNITS, *(Path(p).stem for p in fonts), "all"]:
         print(f"| {key} | {right[key]}/{total[key]} |")
     print("\nfirst misses (font, word, hand, written, read):")
     for miss in misses[:15]:

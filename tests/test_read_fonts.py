@@ -7,14 +7,12 @@ the line reader was trained with (:mod:`digits.data.signs`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
 import numpy as np
 import pytest
 
 from digits import Recognizer
 from digits.data.fonts import handwriting_fonts, labelled, written
+from digits.data.printed import font_path
 
 FONTS = handwriting_fonts(("comic-neue", "dancingscript"))
 PLAIN = ("90210", "12,345.67", "2026-11-21", "867-5309")
@@ -51,7 +49,7 @@ def test_signs_beside_the_digits_are_not_read_as_digits(recognizer: Recognizer) 
 
 def test_a_printed_word_goes_before_or_after_the_written_number() -> None:
     # benchmarks/labelled_numbers.py: a form's label ("ZIP") before the number, a unit ("sec") after it
-    sans = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    sans = font_path("DejaVuSans.ttf")
     bare = written("27", FONTS[0], 60) < 128
     for after in (False, True):
         ink = labelled("27", FONTS[0], "ZIP", sans, after=after) < 128

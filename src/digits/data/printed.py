@@ -67,9 +67,14 @@ def word(rng: np.random.Generator, after: bool) -> str:
     return text + (":" if end < 0.3 else "." if end < 0.4 else "")
 
 
+def font_path(name: str) -> str:
+    """The path of one of the fonts matplotlib ships (``mpl-data/fonts/ttf``), such as ``"DejaVuSans.ttf"``."""
+    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
+
+
 @functools.lru_cache(maxsize=256)
 def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), px)
+    return ImageFont.truetype(font_path(name), px)
 
 
 @functools.lru_cache(maxsize=len(FONTS))
