@@ -86,9 +86,7 @@ def test_label_metrics_match_sklearn(seed: int) -> None:
     y, proba = random_case(seed)
     pred = proba.argmax(axis=1)
     assert accuracy(y, pred) == pytest.approx(skm.accuracy_score(y, pred))
-    np.testing.assert_array_equal(
-        confusion_matrix(y, pred), skm.confusion_matrix(y, pred, labels=DIGITS)
-    )
+    np.testing.assert_array_equal(confusion_matrix(y, pred), skm.confusion_matrix(y, pred, labels=DIGITS))
     scores = class_scores(y, pred)
     p, r, f, s = skm.precision_recall_fscore_support(y, pred, labels=DIGITS, zero_division=0)
     np.testing.assert_allclose(scores.precision, p)
@@ -197,9 +195,7 @@ def test_class_absent_from_y_true_has_no_auc_and_macro_averages_the_rest() -> No
     expected = [skm.roc_auc_score(y == j, proba[:, j]) for j in range(6)]
     np.testing.assert_allclose(aucs[:6], expected)
     assert result["macro_auc"] == pytest.approx(np.mean(expected))
-    assert result["macro_f1"] == pytest.approx(
-        skm.f1_score(y, proba.argmax(1), average="macro", zero_division=0)
-    )
+    assert result["macro_f1"] == pytest.approx(skm.f1_score(y, proba.argmax(1), average="macro", zero_division=0))
     json.dumps(result, allow_nan=False)  # strictly valid JSON
 
 
@@ -218,9 +214,7 @@ def test_classification_metrics_is_json_ready_and_complete() -> None:
     }
     assert required <= set(result)
     assert result["n"] == 80
-    assert result["weighted_f1"] == pytest.approx(
-        skm.f1_score(y, proba.argmax(1), average="weighted")
-    )
+    assert result["weighted_f1"] == pytest.approx(skm.f1_score(y, proba.argmax(1), average="weighted"))
     assert [row["digit"] for row in result["per_class"]] == DIGITS
     assert set(result["per_class"][0]) == {"digit", "precision", "recall", "f1", "support", "auc"}
     assert sum(row["support"] for row in result["per_class"]) == 80
@@ -310,9 +304,7 @@ def test_misclassified_gallery(tmp_path: Path) -> None:
 
 def test_misclassified_gallery_without_mistakes(tmp_path: Path) -> None:
     y = np.array(DIGITS)
-    assert_png(
-        plot_misclassified(fake_images(y), y, np.eye(10)[y], tmp_path / "none.png"), min_size=100
-    )
+    assert_png(plot_misclassified(fake_images(y), y, np.eye(10)[y], tmp_path / "none.png"), min_size=100)
 
 
 # ---- evaluate and write_report with a tiny model -----------------------------
@@ -329,9 +321,7 @@ class CentroidModel(DigitModel):
         flat = images.reshape(len(images), -1)
         self.centroids_ = np.stack([flat[labels == c].mean(axis=0) for c in range(10)])
         for epoch in range(self.epochs):  # fake curves so reports have history
-            self._log_epoch(
-                epoch + 1, self.epochs, loss=1 / (epoch + 1), accuracy=1 - 0.5 / (epoch + 1)
-            )
+            self._log_epoch(epoch + 1, self.epochs, loss=1 / (epoch + 1), accuracy=1 - 0.5 / (epoch + 1))
 
     def _predict_proba(self, images):  # type: ignore[no-untyped-def]
         flat = images.reshape(len(images), -1)
@@ -367,11 +357,7 @@ def test_evaluate_records_metrics_timing_and_size(fitted, tmp_path: Path) -> Non
     assert isinstance(result, Evaluation)
     assert (result.model, result.split, result.n) == ("test-evaluation-centroid", "test", 40)
     np.testing.assert_allclose(result.proba, model.predict_proba(images))
-    assert (
-        result.accuracy
-        == pytest.approx(np.mean(result.proba.argmax(1) == labels))
-        == pytest.approx(37 / 40)
-    )
+    assert result.accuracy == pytest.approx(np.mean(result.proba.argmax(1) == labels)) == pytest.approx(37 / 40)
     assert result.predict_seconds > 0
     assert result.seconds_per_image == pytest.approx(result.predict_seconds / 40)
     assert result.fit_seconds == model.info_["fit_seconds"]

@@ -51,9 +51,7 @@ def _parts(folder: Path) -> list[Path]:
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 @pytest.mark.parametrize("dtype", [t[0] for t in SPEC_TYPES], ids=lambda t: np.dtype(t).name)
-def test_round_trip_every_type_and_shape(
-    tmp_path: Path, dtype: type, shape: tuple[int, ...], compress: bool
-) -> None:
+def test_round_trip_every_type_and_shape(tmp_path: Path, dtype: type, shape: tuple[int, ...], compress: bool) -> None:
     array = _sample(dtype, shape)
     path = write_idx(tmp_path / "a.idx", array, compress=compress)
 
@@ -69,9 +67,7 @@ def test_round_trip_every_type_and_shape(
     assert _parts(tmp_path) == []
 
 
-@pytest.mark.parametrize(
-    "dtype, code, letter", SPEC_TYPES, ids=[np.dtype(t[0]).name for t in SPEC_TYPES]
-)
+@pytest.mark.parametrize("dtype, code, letter", SPEC_TYPES, ids=[np.dtype(t[0]).name for t in SPEC_TYPES])
 def test_encode_matches_the_spec_byte_by_byte(dtype: type, code: int, letter: str) -> None:
     array = _sample(dtype, (2, 3), seed=1)
     expected = struct.pack(">BBBB", 0, 0, code, 2) + struct.pack(">II", 2, 3)
@@ -266,9 +262,7 @@ def test_extra_trailing_bytes(tmp_path: Path) -> None:
 def test_element_size_is_taken_into_account(tmp_path: Path) -> None:
     # 3 float64 need 24 data bytes; 12 (what uint8 would need for 3x4) is too few
     data = struct.pack(">HBBI", 0, 0x0E, 1, 3) + b"\x00" * 12
-    with pytest.raises(
-        DataError, match=r"shape \(3,\) of float64, so 32 bytes, but the file holds 20"
-    ):
+    with pytest.raises(DataError, match=r"shape \(3,\) of float64, so 32 bytes, but the file holds 20"):
         read_idx(_write(tmp_path, data))
 
 
@@ -346,18 +340,14 @@ def test_failed_encode_creates_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_write_interrupted_before_rename_keeps_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_write_interrupted_before_rename_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_idx(tmp_path / "a.idx", np.arange(4, dtype=np.uint8))
     before = path.read_bytes()
     renamed = []
 
     def failing_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         renamed.append((Path(src), Path(dst)))
-        assert Path(src).is_file() and Path(src).name.endswith(
-            ".part"
-        )  # the data went to a temp file
+        assert Path(src).is_file() and Path(src).name.endswith(".part")  # the data went to a temp file
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", failing_replace)

@@ -25,6 +25,7 @@ from digits.models.line_reader import (
     text_log_likelihood,
 )
 from digits.models.line_train import TEMPERATURES, train_line_reader
+from digits.recognizer import ReadOptions, Recognizer, printed_word_marks
 from small_model import mnist_test
 from test_segment import SIZE, draw_digits, ink_box
 
@@ -184,6 +185,34 @@ def test_the_shipped_reader_reads_rows_of_test_digits(mnist_dir) -> None:
     read = ["".join(str(d.digit) for d in line) for line in reader.read(strips)]
     right = sum(r == s.text for r, s in zip(read, samples, strict=True))
     assert right >= 34, f"{right}/40 rows read exactly"
+
+
+@pytest.mark.parametrize(
+    ("empty", "digits", "word"),
+    [
+        ([True, True, False, False], [1, 1, 1, 1], {0, 1}),  # a label of two letters read as digits
+        ([False, False, True, True, True], [1, 1, 0, 1, 1], {2, 3, 4}),  # a unit after the number
+        ([True, False, False], [2, 1, 1], {0}),  # one mark the line readers read as two digits
+        ([True, False, False], [1, 1, 1], set()),  # one mark, one digit: a small digit the word readers skip
+        ([False, True, True, False], [1, 1, 1, 1], set()),  # between digits: signs are the line readers' job
+        ([True, True, False, True], [1, 1, 1, 1], {0, 1}),
+        ([True, True, True], [1, 1, 1], set()),  # no digit at all: nothing to tell a word by
+    ],
+)
+def test_a_printed_word_is_a_run_of_marks_at_a_line_end_the_word_readers_read_nothing_in(empty, digits, word) -> None:
+    assert printed_word_marks(empty, digits) == word
+
+
+def test_rows_with_a_printed_word_are_read_as_their_digits(mnist_dir) -> None:
+    images, labels = mnist_test(mnist_dir)
+    worded = digit_strings(30, 5, images, labels, training=True, words=1.0)
+    plain = digit_strings(30, 123, images, labels)
+    right = {}
+    for words in (True, False):
+        recognizer = Recognizer(read_options=ReadOptions(printed_words=words))
+        right[words] = [sum(recognizer.read(s.image).text == s.text for s in rows) for rows in (worded, plain)]
+    assert right[True][0] >= 21 and right[False][0] <= 9, right  # validation rows: 820 and 117 of 1,000
+    assert right[True][1] >= right[False][1], right
 
 
 def test_train_reader_command_saves_a_reader(mnist_dir, tmp_path, capsys) -> None:

@@ -76,9 +76,7 @@ def _make_fake_mnist(source: Path) -> FakeMnist:
     for key, array in arrays.items():
         path = write_idx(source / NAMES[key], array, compress=True)
         data = path.read_bytes()
-        files[key] = MnistFile(
-            NAMES[key], hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data)
-        )
+        files[key] = MnistFile(NAMES[key], hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data))
     return FakeMnist(source, arrays, files)
 
 
@@ -156,9 +154,7 @@ def serve() -> Iterator[Callable[..., Mirror]]:
                 return None
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         servers.append((server, thread))
         mirror.url = f"http://127.0.0.1:{server.server_address[1]}/mnist"  # no trailing slash
@@ -219,9 +215,7 @@ def _corrupt_copy(fake: FakeMnist, folder: Path) -> Path:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(
-        p.name for p in folder.rglob("*") if p.name.endswith(".part") or p.name.startswith(".")
-    )
+    return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".part") or p.name.startswith("."))
 
 
 # ----------------------------------------------------------- search order
@@ -244,9 +238,7 @@ def test_cache_defaults_to_home_dot_cache(tmp_path: Path, monkeypatch: pytest.Mo
     assert default_cache_dir() == tmp_path / "home" / ".cache" / "digits" / "mnist"
 
 
-def test_explicit_folder_wins(
-    fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path
-) -> None:
+def test_explicit_folder_wins(fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     explicit = fake.copy_to(tmp_path / "explicit")
     env = fake.copy_to(tmp_path / "env")
     _corrupt_copy(fake, cache)  # never looked at: an earlier folder has all four
@@ -267,9 +259,7 @@ def test_environment_folder_is_second(
     assert locate_mnist(download=False) == env
 
 
-def test_cache_is_last(
-    fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path
-) -> None:
+def test_cache_is_last(fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     explicit = fake.copy_to(tmp_path / "explicit", KEYS[1:])
     env = fake.copy_to(tmp_path / "env", KEYS[:2])
     fake.copy_to(cache)
@@ -279,9 +269,7 @@ def test_cache_is_last(
     assert locate_mnist(download=False) == cache
 
 
-def test_a_folder_named_like_a_file_does_not_count(
-    fake: FakeMnist, tmp_path: Path, cache: Path
-) -> None:
+def test_a_folder_named_like_a_file_does_not_count(fake: FakeMnist, tmp_path: Path, cache: Path) -> None:
     explicit = fake.copy_to(tmp_path / "explicit", KEYS[:3])
     (explicit / NAMES["test_labels"]).mkdir()
     fake.copy_to(cache)
@@ -305,15 +293,11 @@ def test_checksum_mismatch_names_file_and_both_sums(fake: FakeMnist, tmp_path: P
     assert "delete it" in message
 
 
-def test_sha256_is_checked_too(
-    fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sha256_is_checked_too(fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = fake.copy_to(tmp_path / "data")
     spec = fake.files["train_labels"]
     wrong = "0" * 64
-    monkeypatch.setitem(
-        mnist.FILES, "train_labels", MnistFile(spec.name, spec.md5, wrong, spec.size)
-    )
+    monkeypatch.setitem(mnist.FILES, "train_labels", MnistFile(spec.name, spec.md5, wrong, spec.size))
     with pytest.raises(DataError) as info:
         load_mnist(folder, download=False)
     message = str(info.value)
@@ -321,9 +305,7 @@ def test_sha256_is_checked_too(
     assert f"sha256 expected {wrong}, got {spec.sha256}" in message
 
 
-def test_corrupt_file_in_the_first_complete_folder_is_an_error(
-    fake: FakeMnist, tmp_path: Path, cache: Path
-) -> None:
+def test_corrupt_file_in_the_first_complete_folder_is_an_error(fake: FakeMnist, tmp_path: Path, cache: Path) -> None:
     # a damaged file is reported, not silently replaced by another folder's copy
     folder = _corrupt_copy(fake, tmp_path / "data")
     fake.copy_to(cache)
@@ -352,9 +334,7 @@ def test_missing_files_without_download(
     assert not cache.exists()  # nothing created
 
 
-def test_same_folder_listed_once(
-    fake: FakeMnist, monkeypatch: pytest.MonkeyPatch, cache: Path
-) -> None:
+def test_same_folder_listed_once(fake: FakeMnist, monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     monkeypatch.setenv(mnist.ENV_VAR, str(cache))
     with pytest.raises(DataError) as info:
         locate_mnist(download=False)
@@ -380,9 +360,7 @@ def test_download_over_http_into_the_cache(
     mirror = serve(fake.copy_to(tmp_path / "www" / "mnist").parent)
     calls: list[tuple[int, int | None]] = []
 
-    splits = load_mnist(
-        mirrors=(mirror.url,), progress=lambda got, total: calls.append((got, total))
-    )
+    splits = load_mnist(mirrors=(mirror.url,), progress=lambda got, total: calls.append((got, total)))
 
     assert splits.folder == cache
     assert sorted(mirror.requests) == sorted(f"/mnist/{name}" for name in fake.names())
@@ -412,9 +390,7 @@ def test_only_missing_files_are_downloaded(
     mirror = serve(fake.copy_to(tmp_path / "www" / "mnist").parent)
     fake.copy_to(cache, ("train_images", "test_images"))
     assert locate_mnist(mirrors=(mirror.url,)) == cache
-    assert sorted(mirror.requests) == sorted(
-        f"/mnist/{NAMES[k]}" for k in ("train_labels", "test_labels")
-    )
+    assert sorted(mirror.requests) == sorted(f"/mnist/{NAMES[k]}" for k in ("train_labels", "test_labels"))
 
 
 def test_download_from_a_file_url(fake: FakeMnist, cache: Path) -> None:
@@ -486,23 +462,17 @@ def test_failed_download_keeps_only_verified_files(
     fake: FakeMnist, tmp_path: Path, serve: Callable[..., Mirror], cache: Path
 ) -> None:
     # the mirror has the train files but not the test files
-    mirror = serve(
-        fake.copy_to(tmp_path / "www" / "mnist", ("train_images", "train_labels")).parent
-    )
+    mirror = serve(fake.copy_to(tmp_path / "www" / "mnist", ("train_images", "train_labels")).parent)
     with pytest.raises(DataError, match="Downloading failed"):
         locate_mnist(mirrors=(mirror.url,))
-    assert sorted(p.name for p in cache.iterdir()) == sorted(
-        [NAMES["train_images"], NAMES["train_labels"]]
-    )
+    assert sorted(p.name for p in cache.iterdir()) == sorted([NAMES["train_images"], NAMES["train_labels"]])
     for name in (NAMES["train_images"], NAMES["train_labels"]):
         assert (cache / name).read_bytes() == (fake.source / name).read_bytes()
     # completing the mirror later finishes the job, fetching only what is missing
     fake.copy_to(tmp_path / "www" / "mnist")
     mirror.requests.clear()
     assert locate_mnist(mirrors=(mirror.url,)) == cache
-    assert sorted(mirror.requests) == sorted(
-        f"/mnist/{NAMES[k]}" for k in ("test_images", "test_labels")
-    )
+    assert sorted(mirror.requests) == sorted(f"/mnist/{NAMES[k]}" for k in ("test_images", "test_labels"))
 
 
 def test_interrupted_download_leaves_nothing(
@@ -532,9 +502,7 @@ def test_truncated_transfer_leaves_nothing(
 # ------------------------------------------------------------- the split
 
 
-def _check_split(
-    labels: npt.NDArray[np.integer], n_val: int, train: npt.NDArray, val: npt.NDArray
-) -> None:
+def _check_split(labels: npt.NDArray[np.integer], n_val: int, train: npt.NDArray, val: npt.NDArray) -> None:
     n = len(labels)
     assert len(val) == n_val and len(train) == n - n_val
     assert np.issubdtype(train.dtype, np.integer) and np.issubdtype(val.dtype, np.integer)
@@ -589,10 +557,7 @@ def test_split_is_reproducible_and_depends_on_the_seed() -> None:
     np.testing.assert_array_equal(a[1], b[1])
     assert not np.array_equal(a[1], c[1])
     # same class counts whatever the seed
-    assert (
-        np.bincount(labels[a[1]], minlength=10).tolist()
-        == np.bincount(labels[c[1]], minlength=10).tolist()
-    )
+    assert np.bincount(labels[a[1]], minlength=10).tolist() == np.bincount(labels[c[1]], minlength=10).tolist()
 
 
 @pytest.mark.parametrize("n_val", [0, -1, 50, 51, 1000])
@@ -644,9 +609,7 @@ def test_load_seed_changes_only_the_train_val_split(fake: FakeMnist, tmp_path: P
 def test_splits_get_and_head(fake: FakeMnist, tmp_path: Path) -> None:
     splits = load_mnist(fake.copy_to(tmp_path / "data"), download=False)
     assert splits.get("val") is splits.val
-    with pytest.raises(
-        ValueError, match="Unknown split 'validation'; expected 'train', 'val' or 'test'"
-    ):
+    with pytest.raises(ValueError, match="Unknown split 'validation'; expected 'train', 'val' or 'test'"):
         splits.get("validation")
     head = splits.test.head(5)
     assert len(head) == 5 and head.images.shape == (5, 28, 28)
@@ -659,9 +622,7 @@ def _install(monkeypatch: pytest.MonkeyPatch, folder: Path, arrays: dict[str, np
     files = {}
     for key in KEYS:
         data = write_idx(folder / NAMES[key], arrays[key], compress=True).read_bytes()
-        files[key] = MnistFile(
-            NAMES[key], hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data)
-        )
+        files[key] = MnistFile(NAMES[key], hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data))
     monkeypatch.setattr(mnist, "FILES", files)
 
 
@@ -670,15 +631,11 @@ def test_images_and_labels_of_different_counts(
 ) -> None:
     folder = tmp_path / "data"
     _install(monkeypatch, folder, {**fake.arrays, "test_labels": fake.arrays["test_labels"][:-1]})
-    with pytest.raises(
-        DataError, match=f"MNIST test images and labels differ in count in {folder}"
-    ):
+    with pytest.raises(DataError, match=f"MNIST test images and labels differ in count in {folder}"):
         load_mnist(folder, download=False)
 
 
-def test_file_of_the_wrong_kind(
-    fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_of_the_wrong_kind(fake: FakeMnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "data"
     _install(
         monkeypatch,
@@ -698,9 +655,7 @@ def test_damaged_idx_behind_matching_checksums(
     damaged = folder / NAMES["test_images"]
     damaged.write_bytes(damaged.read_bytes()[:-40])
     data = damaged.read_bytes()
-    spec = MnistFile(
-        damaged.name, hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data)
-    )
+    spec = MnistFile(damaged.name, hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), len(data))
     monkeypatch.setitem(mnist.FILES, "test_images", spec)
     with pytest.raises(DataError, match="cannot be decompressed") as info:
         load_mnist(folder, download=False)

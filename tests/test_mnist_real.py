@@ -28,9 +28,7 @@ def data_dir() -> Path:
     folder = os.environ.get(mnist.ENV_VAR)
     if not folder:
         pytest.skip(f"{mnist.ENV_VAR} is not set; point it at a folder with the four MNIST files")
-    missing = [
-        spec.name for spec in mnist.FILES.values() if not (Path(folder) / spec.name).is_file()
-    ]
+    missing = [spec.name for spec in mnist.FILES.values() if not (Path(folder) / spec.name).is_file()]
     if missing:
         pytest.skip(f"{mnist.ENV_VAR}={folder} lacks {', '.join(missing)}")
     return Path(folder)
@@ -111,8 +109,4 @@ def test_split_is_reproducible(splits: MnistSplits, data_dir: Path) -> None:
     for name in ("train", "val", "test"):
         np.testing.assert_array_equal(again.get(name).images, splits.get(name).images)
         np.testing.assert_array_equal(again.get(name).labels, splits.get(name).labels)
-    assert (
-        again.checksums
-        == splits.checksums
-        == {spec.name: spec.sha256 for spec in mnist.FILES.values()}
-    )
+    assert again.checksums == splits.checksums == {spec.name: spec.sha256 for spec in mnist.FILES.values()}

@@ -95,9 +95,7 @@ def test_dropout_gradient_uses_the_same_mask_and_keeps_the_mean() -> None:
     x, weights = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
 
     def loss() -> float:  # a fresh generator with one seed: the same mask every call
-        return float(
-            (weights * Dropout(0.5, np.random.default_rng(3)).forward(x, train=True)).sum()
-        )
+        return float((weights * Dropout(0.5, np.random.default_rng(3)).forward(x, train=True)).sum())
 
     layer = Dropout(0.5, np.random.default_rng(3))
     y = layer.forward(x, train=True)
@@ -149,9 +147,7 @@ def tiny_problem(seed: int = 0) -> tuple[F64, npt.NDArray[np.int64]]:
     return (centers[labels] + rng.normal(size=(100, 4))).astype(np.float32), labels
 
 
-@pytest.mark.parametrize(
-    "make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)]
-)
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)])
 def test_optimizers_reduce_the_loss(make: Callable) -> None:
     x, labels = tiny_problem()
     net = build_mlp((4, 16, 3), np.random.default_rng(0), l2=1e-4)
@@ -200,9 +196,7 @@ def test_fits_fake_digits_and_reloads_identically(tmp_path) -> None:
     model = create_model("numpy-mlp", **SMALL)
     model.fit(images, labels)
     assert np.mean(model.predict(images) == labels) > 0.95
-    assert (
-        len(model.history_["loss"]) == 8 and model.history_["loss"][-1] < model.history_["loss"][0]
-    )
+    assert len(model.history_["loss"]) == 8 and model.history_["loss"][-1] < model.history_["loss"][0]
     proba = model.predict_proba(images[:5])
     assert proba.shape == (5, 10) and np.allclose(proba.sum(axis=1), 1)
     model.save(tmp_path / "m")

@@ -13,6 +13,7 @@ import pytest
 from digits import Recognizer
 from digits.data.fonts import handwriting_fonts, labelled, written
 from digits.data.printed import font_path
+from digits.recognizer import ReadOptions
 
 FONTS = handwriting_fonts(("comic-neue", "dancingscript"))
 PLAIN = ("90210", "12,345.67", "2026-11-21", "867-5309")
@@ -59,3 +60,17 @@ def test_a_printed_word_goes_before_or_after_the_written_number() -> None:
         word, number = (columns[gaps[0] + 1 :], columns[: gaps[0] + 1]) if after else np.split(columns, gaps + 1)
         assert np.ptp(number) == pytest.approx(np.ptp(np.flatnonzero(bare.any(axis=0))), abs=1)
         assert np.ptp(word) > 40
+
+
+def test_a_printed_label_or_unit_beside_the_number_is_left_out(recognizer: Recognizer) -> None:
+    # words and a printed font that the word readers never trained with (benchmarks/labelled_numbers.py)
+    sans = font_path("DejaVuSans.ttf")
+    cases = [(word, word in ("sec", "mi"), path) for word in ("ZIP", "Amount", "Room", "sec", "mi") for path in FONTS]
+    letters_off = Recognizer(read_options=ReadOptions(printed_words=False))
+    right = {True: 0, False: 0}
+    for word, after, path in cases:
+        picture = labelled("4815", path, word, sans, after=after)
+        right[True] += recognizer.read(picture).text == "4815"
+        right[False] += letters_off.read(picture).text == "4815"
+    assert right[True] >= 0.9 * len(cases), right
+    assert right[False] <= 0.25 * len(cases), right  # the line readers alone read the letters as digits

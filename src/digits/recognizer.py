@@ -39,6 +39,7 @@ from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, 
 from digits.models.base import DigitModel
 from digits.models.line_reader import (
     BLANK,
+    SHIPPED_WORDS,
     STRIDE,
     LineDigit,
     LineReader,
@@ -110,6 +111,20 @@ class ReadOptions:
         shipped models got 930 / 921 / 317 right without it, 937 / 923 / 302
         at 0.15, 935 / 924 / 311 at 0.3 and 933 / 926 / 314 at 0.4.
         ``second_look_model`` at 0.9 read the same.
+    printed_words : bool
+        True: a form's printed label before a number ("ZIP", "Total:") or unit
+        after it ("kg") is left out. The line readers read letters as digits
+        ("ZIP" as 218); two more readers, trained on rows with printed words
+        (:data:`digits.models.line_reader.SHIPPED_WORDS`), read each line too,
+        and a run of marks at either end of a line in which neither of them
+        reads a digit is a word when it holds at least :data:`WORD_RUN` marks
+        or the line readers read at least that many digits in it (:func:`printed_word_marks`).
+        Measured with the shipped readers: of 4,000 rows of **validation** digits
+        (``benchmarks/val_rows.py``: 3,000 plain or with signs, 1,000 written
+        loosely) no row's reading got worse and one got right; of 1,000 rows with
+        a printed word (seed 4444), 117 read right without and 820 with;
+        ``benchmarks/labelled_numbers.py`` (words and a font the readers never
+        trained with) 41 and 216 of 243.
 
     The marks' values were chosen by measurement on strings pasted from MNIST
     test digits 5,000-9,999 (see :func:`reading_score`).
@@ -122,6 +137,7 @@ class ReadOptions:
     short_weight: float = 5.0
     second_look: float = 0.3
     second_look_model: float = 0.99
+    printed_words: bool = True
 
 
 @dataclass(frozen=True)
@@ -296,7 +312,8 @@ class Recognizer:
             frames = [frame_probabilities(view[i], t) for view, t in zip(views, temperatures, strict=True)]
             found = [decode_frames(f) for f in frames]
             k = best_text([view[i] for view in views], ["".join(str(d.digit) for d in f) for f in found])
-            digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks])
+            words = self._word_digits(line)
+            digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks], words)
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
 
     def _line_digits(
@@ -305,6 +322,7 @@ class Recognizer:
         frames: npt.NDArray[np.float64],
         line: Line,
         marks: list[npt.NDArray[np.float64]],
+        words: list[list[LineDigit]],
     ) -> list[ReadDigit]:
         """The line reader's digits of a line, each boxed, and checked by the model where it is alone in its mark.
 
@@ -315,14 +333,11 @@ class Recognizer:
         Sharing a mark (touching digits), it is boxed by the mark's ink in the columns it
         was read from. A mark the line reader read nothing in may still be a digit
         (:meth:`_second_look`, on the reader's probabilities per frame ``frames`` (frames, 11)).
+        The marks of a printed word at either end of the line are left out: ``words`` are
+        the digits the word readers read in the line, one list per reader (:func:`printed_word_marks`).
         """
-        spans = [(m.box[0], m.box[0] + m.box[2]) for m in line.marks]
-        owned: list[list[LineDigit]] = [[] for _ in line.marks]
-        for d in read:
-            x = line.strip.input_x(d.at)
-            owned[min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))].append(d)
-        result = []
-        for found, mark, whole in zip(owned, line.marks, marks, strict=True):
+        result: list[list[ReadDigit]] = []
+        for found, mark, whole in zip(_owners(line, read), line.marks, marks, strict=True):
             read_as: Sequence[tuple[int, float, tuple[int, int, int, int] | None]]
             if not found:
                 read_as = self._second_look(frames, line, mark, whole)
@@ -331,10 +346,24 @@ class Recognizer:
                 read_as = [(int(np.argmax(both)), float(both.max() / both.sum()), mark.box)]
             else:
                 read_as = [(d.digit, d.confidence, line.strip.box(*d.span)) for d in found]
-            for digit, confidence, box in read_as:
-                if box is not None:
-                    result.append(ReadDigit(None if confidence < self.min_confidence else digit, confidence, box))
-        return result
+            result.append([
+                ReadDigit(None if confidence < self.min_confidence else digit, confidence, box)
+                for digit, confidence, box in read_as
+                if box is not None
+            ])  # fmt: skip
+        skip = set()
+        if words and all(words):  # a word reader that read no digit in the line tells nothing of where words are
+            empty = [not any(owned) for owned in zip(*(_owners(line, w) for w in words), strict=True)]
+            skip = printed_word_marks(empty, [len(r) for r in result])
+        return [d for k, found in enumerate(result) if k not in skip for d in found]
+
+    def _word_digits(self, line: Line) -> list[list[LineDigit]]:
+        """The digits each word reader (:data:`SHIPPED_WORDS`) reads in ``line``; none asked (``[]``) when
+        ``ReadOptions.printed_words`` is off or the line has a single mark, which cannot be a word beside digits."""
+        if not self.read_options.printed_words or len(line.marks) < 2:
+            return []
+        readers = shipped_line_readers(SHIPPED_WORDS)
+        return [decode_frames(frame_probabilities(r.log_probabilities([line.strip.image])[0])) for r in readers]
 
     def _second_look(
         self, frames: npt.NDArray[np.float64], line: Line, mark: Piece, whole: npt.NDArray[np.float64]
@@ -405,6 +434,44 @@ _Reading = list[tuple[Piece, npt.NDArray[np.float64]]]
 
 ReaderSource = str | os.PathLike[str] | LineReader
 """A line reader, or the folder of one."""
+
+
+def _owners(line: Line, read: list[LineDigit]) -> list[list[LineDigit]]:
+    """The digits a line reader read in ``line``, by mark: a digit belongs to the mark whose
+    columns hold the middle of its frames, else to the nearest mark."""
+    spans = [(m.box[0], m.box[0] + m.box[2]) for m in line.marks]
+    owned: list[list[LineDigit]] = [[] for _ in line.marks]
+    for d in read:
+        x = line.strip.input_x(d.at)
+        owned[min(range(len(spans)), key=lambda k: max(spans[k][0] - x, x - spans[k][1], 0.0))].append(d)
+    return owned
+
+
+WORD_RUN = 2
+"""A run of marks at a line's end that the word readers read nothing in is a printed word when it
+has this many marks, or the line readers read this many digits in it. With 1, a lone sign or a small
+last digit that the word readers skip went too: 39 of 4,000 validation rows got worse (BENCHMARKS.md)."""
+
+
+def printed_word_marks(empty: Sequence[bool], digits: Sequence[int]) -> set[int]:
+    """The marks of a line, left to right, that hold a printed word rather than digits.
+
+    ``empty[k]``: no word reader read a digit in mark k; ``digits[k]``: how many digits the
+    line readers read there. Only the runs of empty marks at the two ends of a line are
+    taken, each when it has at least :data:`WORD_RUN` marks or digits: a label before the
+    number or a unit after it. Empty marks between digits are signs or spaces, which the
+    line readers already skip. Nothing when every mark is empty.
+    """
+    n = len(empty)
+    lead = next((k for k in range(n) if not empty[k]), n)
+    if lead == n:
+        return set()
+    trail = next(k for k in range(n - 1, -1, -1) if not empty[k]) + 1
+    skip: set[int] = set()
+    for run in (range(lead), range(trail, n)):
+        if len(run) >= WORD_RUN or sum(digits[k] for k in run) >= WORD_RUN:
+            skip.update(run)
+    return skip
 
 
 def _line_reader(source: ReaderSource) -> LineReader:

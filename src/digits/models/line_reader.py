@@ -232,12 +232,16 @@ def load_line_reader(folder: str | os.PathLike[str] | None = None) -> LineReader
 
 SHIPPED = (NAME, "line-reader-b")
 """The shipped readers' folders in ``digits/weights``, trained apart: ``read`` pairs them (:func:`best_text`)."""
+SHIPPED_WORDS = ("word-reader", "word-reader-b")
+"""Two more shipped readers, the pair above fine-tuned on rows where 25 % carry a printed word
+(``digits train-reader --words 0.25``): ``read`` asks them only where a line's printed words are."""
 
 
 @functools.cache
-def shipped_line_readers() -> tuple[LineReader, ...]:
-    """The readers shipped in the package, loaded once per process and shared (their predictions take a lock)."""
-    return tuple(load_line_reader(packaged_weights(name)) for name in SHIPPED)
+def shipped_line_readers(names: tuple[str, ...] = SHIPPED) -> tuple[LineReader, ...]:
+    """The readers ``names`` shipped in the package, loaded once per process and shared (their predictions
+    take a lock): the pair that reads (:data:`SHIPPED`) by default, or :data:`SHIPPED_WORDS`."""
+    return tuple(load_line_reader(packaged_weights(name)) for name in names)
 
 
 def text_log_likelihood(logp: npt.NDArray[np.float32], text: str) -> float:
