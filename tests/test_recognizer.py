@@ -217,7 +217,7 @@ def test_the_line_readers_digits_are_boxed_by_their_mark_or_by_their_columns(rec
         LineDigit(2, 0.4, a + 2.5 * third, (a + 2 * third, b), tuple(ctc[3])),
     ]
     model = [_probabilities(d1=0.6, d7=0.31), _probabilities(d0=0.99), _probabilities(d7=0.95)]
-    digits = recognizer._line_digits(read, _blank_frames(line), line, model)
+    digits = recognizer._line_digits(read, _blank_frames(line), line, model, [])
     # alone in its mark, a digit is what both readers make of it (geometric mean): the last is a 7
     assert [d.digit for d in digits] == [7, 4, 5, 7]
     pooled = np.sqrt(ctc[0] * model[0])
@@ -228,7 +228,7 @@ def test_the_line_readers_digits_are_boxed_by_their_mark_or_by_their_columns(rec
     assert digits[1].box[0] + digits[1].box[2] <= digits[2].box[0] + 2
     assert [d.confidence for d in digits[1:3]] == [0.7, 0.6]
     strict = Recognizer(recognizer.model, min_confidence=0.65)
-    assert [d.digit for d in strict._line_digits(read, _blank_frames(line), line, model)] == [7, 4, None, 7]
+    assert [d.digit for d in strict._line_digits(read, _blank_frames(line), line, model, [])] == [7, 4, None, 7]
 
 
 def _blank_frames(line) -> np.ndarray:
@@ -260,7 +260,9 @@ def test_a_mark_the_line_reader_skipped_is_a_digit_when_both_readers_lean_to_it(
     def reading(reader_one: float, model: np.ndarray) -> list[tuple[int | None, float]]:
         frames = _blank_frames(line)
         frames[over[len(over) // 2]] = [1 - reader_one, 0, reader_one, *[0] * 8]  # blank, 0, 1, 2, ...
-        found = recognizer._line_digits(read, frames, line, [_probabilities(d7=0.99), model, _probabilities(d2=0.99)])
+        found = recognizer._line_digits(
+            read, frames, line, [_probabilities(d7=0.99), model, _probabilities(d2=0.99)], []
+        )
         return [(d.digit, d.confidence) for d in found]
 
     sure_one = _probabilities(d1=0.999)
