@@ -414,3 +414,17 @@ def test_two_tilted_lines_stay_two_lines() -> None:
     picture, _ = turned(draw_digits(items, (300, 190)), 12)
     assert [len(line.marks) for line in segment_lines(picture)] == [5, 4]
     assert [c.line for c in segment_digits(picture)] == [0] * 5 + [1] * 4
+
+
+def test_a_lines_spread_is_how_unevenly_its_digits_are_written() -> None:
+    level = [(shape, 20 + 50 * k, 30) for k, shape in enumerate("1742017")]
+    uneven = [(shape, 20 + 50 * k, 30 + 18 * (k % 2)) for k, shape in enumerate("1742017")]  # tops 0.3 apart
+    spread = {
+        name: segment_lines(draw_digits(items, (380, 120)))[0].spread
+        for name, items in (("level", level), ("uneven", uneven))
+    }
+    assert spread["level"] < 0.05 and spread["uneven"] > 0.12, spread  # read by the loose pair over 0.1
+    for tilt in (-15, 12):  # a row photographed askew is level once its tilt is taken out
+        line = segment_lines(turned(draw_digits(level, (380, 120)), tilt)[0])[0]
+        assert line.slope != 0 and line.spread < 0.08, (tilt, line.spread)
+    assert segment_lines(draw_digits([("7", 20, 30)], (80, 120)))[0].spread == 0.0

@@ -39,6 +39,8 @@ from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, 
 from digits.models.base import DigitModel
 from digits.models.line_reader import (
     BLANK,
+    SHIPPED,
+    SHIPPED_LOOSE,
     SHIPPED_WORDS,
     STRIDE,
     LineDigit,
@@ -125,6 +127,16 @@ class ReadOptions:
         a printed word (seed 4444), 117 read right without and 820 with;
         ``benchmarks/labelled_numbers.py`` (words and a font the readers never
         trained with) 41 and 216 of 243.
+    loose_spread : float
+        A line whose :attr:`~digits.imaging.segment.Line.spread` is over this
+        (its digits of uneven heights, off a common baseline) is read by the
+        shipped loose pair of line readers (:data:`digits.models.line_reader.SHIPPED_LOOSE`),
+        trained with 30 % of their rows written so, instead of the shipped pair;
+        ``math.inf``: never. Chosen on validation rows (``benchmarks/val_rows.py``):
+        at 0.1, 2,836 of the 3,000 plain rows or rows with signs (2,837 with the
+        shipped pair alone: 3 fixed, 4 broken) and 899 of 1,000 loosely written
+        rows (873: 31 fixed, 5 broken); the loose pair on every line read 2,822
+        and 905.
 
     The marks' values were chosen by measurement on strings pasted from MNIST
     test digits 5,000-9,999 (see :func:`reading_score`).
@@ -138,6 +150,7 @@ class ReadOptions:
     second_look: float = 0.3
     second_look_model: float = 0.99
     printed_words: bool = True
+    loose_spread: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -230,9 +243,10 @@ class Recognizer:
     read_options : ReadOptions, optional
         Segmentation and scoring settings of :meth:`read`.
     line_reader : None, path-like, LineReader, or a sequence of those
-        The line reader of :meth:`read`: None for the shipped pair (loaded at the
-        first :meth:`read`), a folder written by ``digits train-reader`` (loaded
-        now, so a broken folder fails here), or a loaded reader. With several,
+        The line reader of :meth:`read`: None for the shipped ones (loaded at the
+        first :meth:`read`; a pair, or the loose pair for an unevenly written line:
+        ``ReadOptions.loose_spread``), a folder written by ``digits train-reader``
+        (loaded now, so a broken folder fails here), or a loaded reader. With several,
         each line follows the reader whose text all of them find likeliest
         (:func:`digits.models.line_reader.best_text`).
 
@@ -302,16 +316,15 @@ class Recognizer:
         if not self.read_options.line_reader:
             return self._read_marks(image)
         lines = segment_lines(image, self.read_options.segment)
-        readers = shipped_line_readers() if self._line_readers is None else self._line_readers
-        views = [reader.log_probabilities([line.strip.image for line in lines]) for reader in readers]
-        temperatures = [reader.temperature for reader in readers]
         marks = [mark for line in lines for mark in line.marks]
         proba = iter(self.probabilities(np.stack([m.image for m in marks])) if marks else [])
         digits = []
-        for i, line in enumerate(lines):
-            frames = [frame_probabilities(view[i], t) for view, t in zip(views, temperatures, strict=True)]
+        for line in lines:
+            readers = self._readers(line)
+            views = [reader.log_probabilities([line.strip.image])[0] for reader in readers]
+            frames = [frame_probabilities(view, r.temperature) for view, r in zip(views, readers, strict=True)]
             found = [decode_frames(f) for f in frames]
-            k = best_text([view[i] for view in views], ["".join(str(d.digit) for d in f) for f in found])
+            k = best_text(views, ["".join(str(d.digit) for d in f) for f in found])
             words = self._word_digits(line)
             digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks], words)
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
@@ -356,6 +369,13 @@ class Recognizer:
             empty = [not any(owned) for owned in zip(*(_owners(line, w) for w in words), strict=True)]
             skip = printed_word_marks(empty, [len(r) for r in result])
         return [d for k, found in enumerate(result) if k not in skip for d in found]
+
+    def _readers(self, line: Line) -> tuple[LineReader, ...]:
+        """The line readers that read ``line``: those given to the recognizer, else the shipped pair,
+        or the shipped loose pair where the line is written unevenly (``ReadOptions.loose_spread``)."""
+        if self._line_readers is not None:
+            return self._line_readers
+        return shipped_line_readers(SHIPPED_LOOSE if line.spread > self.read_options.loose_spread else SHIPPED)
 
     def _word_digits(self, line: Line) -> list[list[LineDigit]]:
         """The digits each word reader (:data:`SHIPPED_WORDS`) reads in ``line``; none asked (``[]``) when

@@ -166,10 +166,28 @@ class Line:
         digit) included (:func:`digits.imaging.lines.line_strip`).
     marks : list of Piece
         Its digit-sized marks left to right, each whole as one MNIST-style digit, boxed in input pixels.
+    slope : float
+        The tilt of the picture's lines of writing, rows per column (0 when level).
     """
 
     strip: Strip
     marks: list[Piece]
+    slope: float = 0.0
+
+    @property
+    def spread(self) -> float:
+        """How unevenly the line is written: the standard deviation of the tops of its marks at
+        least half as tall as the tallest, the tilt taken out, over their median height.
+
+        Digits written one height on one baseline, as in the evaluation rows, spread about
+        0.05; a small 0 high beside a 9 hanging low, about 0.2. 0 with fewer than two such marks.
+        """
+        boxes = np.array([m.box for m in self.marks], float).reshape(-1, 4)
+        tall = boxes[boxes[:, 3] >= 0.5 * boxes[:, 3].max()] if len(boxes) else boxes
+        if len(tall) < 2:
+            return 0.0
+        tops = tall[:, 1] - self.slope * (tall[:, 0] + tall[:, 2] / 2)
+        return float(np.std(tops) / np.median(tall[:, 3]))
 
 
 def segment_digits(image: ImageSource, options: SegmentOptions | None = None) -> list[Candidate]:
@@ -218,7 +236,7 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
         keep = np.isin(labels, [label for mark in _strip_marks(line, digits, opts) for label in mark.labels])
         regions = [_region(ink, labels, mark) for mark in digits]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
-        result.append(Line(line_strip(ink, keep, _digit_height(line), slope), pieces))
+        result.append(Line(line_strip(ink, keep, _digit_height(line), slope), pieces, slope))
     return result
 
 

@@ -232,6 +232,9 @@ def load_line_reader(folder: str | os.PathLike[str] | None = None) -> LineReader
 
 SHIPPED = (NAME, "line-reader-b")
 """The shipped readers' folders in ``digits/weights``, trained apart: ``read`` pairs them (:func:`best_text`)."""
+SHIPPED_LOOSE = ("loose-reader", "loose-reader-b")
+"""The shipped pair fine-tuned on rows of which 30 % are written loosely (``digits train-reader --loose 0.3``):
+``read`` reads unevenly written lines with them (``ReadOptions.loose_spread``)."""
 SHIPPED_WORDS = ("word-reader", "word-reader-b")
 """Two more shipped readers, the pair above fine-tuned on rows where 25 % carry a printed word
 (``digits train-reader --words 0.25``): ``read`` asks them only where a line's printed words are."""

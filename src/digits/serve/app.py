@@ -32,7 +32,7 @@ from digits import __version__
 from digits.catalogue import ModelCatalogue, UnknownModelError
 from digits.errors import InputError
 from digits.imaging.io import ImageDecodeError, ImageTooLargeError
-from digits.models.line_reader import SHIPPED_WORDS, shipped_line_readers
+from digits.models.line_reader import SHIPPED_LOOSE, SHIPPED_WORDS, shipped_line_readers
 from digits.models.pretrained import SHIPPED_MODEL
 from digits.recognizer import Prediction, Reading, Recognizer
 from digits.serve.limits import BodyLimitMiddleware
@@ -111,7 +111,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     config = config or ServeConfig()
     catalogue = ModelCatalogue(list(config.models), runtime=config.runtime)
     shipped_line_readers()  # /v1/read's line readers, loaded now rather than on the first request
-    shipped_line_readers(SHIPPED_WORDS)
+    shipped_line_readers(SHIPPED_LOOSE), shipped_line_readers(SHIPPED_WORDS)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
