@@ -154,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         help="line reader folders written by `digits train-reader`; with several, each line follows the one "
-        "whose text they all find likeliest (default: the two shipped ones)",
+        "whose text they all find likeliest (default: the shipped pair, or the shipped loose pair for a line "
+        "whose digits are of uneven heights)",
     )
     p.set_defaults(func=recognize.cmd_read)
 
