@@ -2,8 +2,8 @@
 
 Rows of 3-6 MNIST **train** digits (a fixed random choice) written in a
 row of boxes that share their walls (a comb), in boxes apart, or in one box
-around the number, with thin, thick, red or light blue lines, small cells,
-digits that touch the lines, and the page photographed tilted by 0-3
+around the number, with thin, thick, red or light blue lines, square or
+rounded corners, small cells, digits that touch the lines, and the page photographed tilted by 0-3
 degrees (blur, uneven light, noise). Prints, per layout and tilt, how many
 rows ``Recognizer.read`` reads exactly; then single digits in a box that
 does not fill the picture (``predict``) and empty boxes (which hold no digit).
@@ -38,6 +38,7 @@ class Form:
     line: int = 2
     colour: tuple[int, int, int] = (60, 60, 60)
     touch: bool = False  # digits placed off centre and larger, so they touch or cross the lines
+    radius: float = 0.0  # corners rounded with this fraction of the cell
 
 
 LAYOUTS = {
@@ -50,6 +51,9 @@ LAYOUTS = {
     "one box around the number": Form(gap=-1),
     "comb, red lines": Form(colour=(230, 90, 90)),
     "comb, light blue lines": Form(colour=(150, 190, 240)),
+    "comb, rounded corners": Form(radius=0.25),
+    "rounded boxes 14 px apart": Form(gap=14, radius=0.25),
+    "one rounded box around the number": Form(gap=-1, radius=0.4),
 }
 
 
@@ -60,17 +64,22 @@ def filled(form: Form, digits: list[np.ndarray], rng: np.random.Generator) -> np
     width = round(n * step + 40 + (0.6 * cell if form.gap < 0 else 0))
     picture = Image.new("RGB", (width, cell + 40), (245, 245, 245))
     draw = ImageDraw.Draw(picture)
+    radius = round(form.radius * cell)
+
+    def box(left: float, right: float) -> None:
+        draw.rounded_rectangle([left, 20, right, 20 + cell], radius=radius, outline=form.colour, width=form.line)
+
     if form.gap < 0:
-        draw.rectangle([20, 20, width - 20, 20 + cell], outline=form.colour, width=form.line)
+        box(20, width - 20)
     else:
         for k in range(n):
             left = 20 + round(k * step)
             if form.gap > 0 or k == 0:
-                draw.rectangle([left, 20, left + cell, 20 + cell], outline=form.colour, width=form.line)
+                box(left, left + cell)
             else:
                 draw.line([left, 20, left, 20 + cell], fill=form.colour, width=form.line)
         if form.gap == 0:
-            draw.rectangle([20, 20, 20 + n * cell, 20 + cell], outline=form.colour, width=form.line)
+            box(20, 20 + n * cell)
     page = np.asarray(picture, dtype=float)
     size, offset = form.digit, (cell - form.digit) // 2
     for k, digit in enumerate(digits):

@@ -1,4 +1,4 @@
-"""Printed boxes cut out of the ink (:func:`digits.imaging.boxes.cut_boxes`), and what is no box."""
+"""Printed boxes cut out of the ink (:mod:`digits.imaging.boxes`), and what is no box."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from digits.imaging.boxes import cut_boxes
+from digits.imaging.boxes import cut_boxes, cut_enclosures
 from small_model import mnist_test
 
 
@@ -60,3 +60,40 @@ def test_mnist_digits_are_never_boxes(mnist_dir: Path) -> None:
             big = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BICUBIC)) > 127
             for mask in (np.pad(big, 10), np.pad(ndimage.binary_dilation(big, iterations=size // 20), 10)):
                 np.testing.assert_array_equal(cut_boxes(mask), mask)
+
+
+def test_a_closed_outline_around_writing_is_cut_whatever_its_corners() -> None:
+    # rounded boxes were read as digits: a comb of them as "1"s and "0"s around its digits (0 of 20 rows right)
+    def outlines(d: ImageDraw.ImageDraw) -> None:
+        d.rounded_rectangle([10, 10, 130, 130], radius=30, outline=255, width=2)  # a rounded box
+        d.ellipse([150, 10, 290, 130], outline=255, width=3)  # a ring drawn around a number
+
+    def strokes(d: ImageDraw.ImageDraw) -> None:
+        d.line([50, 35, 90, 35, 60, 105], fill=255, width=6)  # a 7
+        d.line([200, 35, 200, 105], fill=255, width=6)  # a 1
+        d.line([230, 35, 250, 35], fill=255, width=6)  # a short dash beside it: held too, but small
+
+    digits = ink(strokes)
+    np.testing.assert_array_equal(cut_enclosures(ink(outlines) | digits), digits)
+
+
+def test_a_loop_holding_a_speck_or_touching_its_contents_is_kept() -> None:
+    def marks(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse([20, 20, 80, 120], outline=255, width=10)  # a bold 0 ...
+        d.ellipse([47, 67, 53, 73], fill=255)  # ... with a speck in it
+        d.ellipse([110, 20, 170, 120], outline=255, width=3)  # a thin 0 holding a dot
+        d.ellipse([137, 67, 143, 73], fill=255)
+        d.rounded_rectangle([190, 10, 290, 130], radius=25, outline=255, width=2)  # a box ...
+        d.line([220, 40, 260, 40, 240, 130], fill=255, width=5)  # ... with a 7 written across its side
+
+    mask = ink(marks)
+    np.testing.assert_array_equal(cut_enclosures(mask), mask)
+
+
+@pytest.mark.mnist
+def test_mnist_digits_hold_no_enclosure(mnist_dir: Path) -> None:
+    images, _ = mnist_test(mnist_dir)
+    for image in images[:300]:
+        for size in (40, 90):
+            mask = np.pad(np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BICUBIC)) > 127, 10)
+            np.testing.assert_array_equal(cut_enclosures(mask), mask)

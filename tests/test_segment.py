@@ -330,12 +330,18 @@ def test_an_empty_box_or_a_desk_alone_has_no_digits() -> None:
 
 
 def form(
-    layout: str, shapes: str, *, cells: int = 0, tilt: float = 0, colour: tuple[int, int, int] = (60, 60, 60)
+    layout: str,
+    shapes: str,
+    *,
+    cells: int = 0,
+    tilt: float = 0,
+    colour: tuple[int, int, int] = (60, 60, 60),
+    radius: int = 0,
 ) -> np.ndarray:
     """``shapes`` drawn one per box of a form (RGB): a comb of 80 px boxes, boxes apart, or one box around.
 
     The form has room for ``cells`` digits (at least ``len(shapes)``); the page is turned by ``tilt``
-    degrees (white where it was not).
+    degrees (white where it was not); the boxes' corners are rounded by ``radius`` pixels.
     """
     step, cells = {"comb": 80, "apart": 94, "around": 56}[layout], max(cells, len(shapes))
     width = 40 + step * cells + (40 if layout == "around" else 0)
@@ -343,10 +349,10 @@ def form(
     draw = ImageDraw.Draw(page)
     left = 40 if layout == "around" else 20
     if layout == "around":
-        draw.rectangle([20, 20, width - 20, 100], outline=colour, width=2)
+        draw.rounded_rectangle([20, 20, width - 20, 100], radius=radius, outline=colour, width=2)
     for k in range(cells):
         if layout != "around":
-            draw.rectangle([20 + k * step, 20, 20 + k * step + 80, 100], outline=colour, width=2)
+            draw.rounded_rectangle([20 + k * step, 20, 20 + k * step + 80, 100], radius=radius, outline=colour, width=2)
     digits = np.asarray(draw_digits([(s, left + k * step + 22, 30) for k, s in enumerate(shapes)], (width, 120)))
     picture = np.minimum(np.asarray(page), digits[..., None])
     if tilt:
@@ -365,6 +371,15 @@ def test_digits_written_in_printed_boxes_are_one_mark_each(layout: str, tilt: fl
     for mark in lines[0].marks:
         _, _, w, h = mark.box
         assert w <= 0.8 * SIZE and 0.9 * SIZE <= h <= 1.2 * SIZE
+
+
+@pytest.mark.parametrize("layout", ["comb", "apart", "around"])
+def test_digits_in_boxes_with_rounded_corners_are_one_mark_each(layout: str) -> None:
+    # the boxes were marks of their own, read as "1"s and "0"s around the digits
+    lines = segment_lines(form(layout, "17420", radius=20))
+    assert [len(line.marks) for line in lines] == [5]
+    for mark in lines[0].marks:
+        assert mark.box[3] <= 1.2 * SIZE
 
 
 def test_boxes_printed_in_a_light_colour_are_not_digits() -> None:

@@ -37,6 +37,44 @@ SKEW = 0.05
 (3 degrees: the two sides that a digit's loop offers are seldom that parallel)."""
 
 
+ENCLOSED = 0.25
+"""A closed outline holding a mark at least this fraction of its hole's height tall is a box around writing."""
+
+
+def cut_enclosures(mask: Mask) -> Mask:
+    """The ink ``mask`` (h, w) without closed outlines that hold other marks: boxes of any shape.
+
+    :func:`cut_boxes` finds boxes of straight lines meeting at sharp corners.
+    A box with rounded corners, a comb of them, or a ring drawn around a
+    number is a mark with a hole, at least :data:`SMALLEST` pixels across,
+    that holds another mark at least :data:`ENCLOSED` of the hole's height
+    tall, drawn with a line thin for the hole (:data:`THIN` of its shorter
+    side). A digit's loop holds specks at most, and a "0" around a dot is bold
+    for its hole. Only outlines that no stroke touches are found: a digit
+    written across one joins it, and both are kept.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    labels, components = shapes.connected_components(mask)
+    out = mask.copy()
+    for c in components:
+        if c.height < SMALLEST or c.width < SMALLEST:
+            continue
+        crop = (slice(c.bbox[0], c.bbox[2]), slice(c.bbox[1], c.bbox[3]))
+        mine = labels[crop] == c.label
+        holes, _ = ndimage.label(ndimage.binary_fill_holes(mine) & ~mine)
+        others = mask[crop] & ~mine
+        for k, hole in enumerate(ndimage.find_objects(holes), start=1):
+            height, width = hole[0].stop - hole[0].start, hole[1].stop - hole[1].start
+            held = others[hole] & (holes[hole] == k)
+            if min(height, width) < SMALLEST or not held.any():
+                continue
+            tallest = max(sl[0].stop - sl[0].start for sl in ndimage.find_objects(ndimage.label(held)[0]))
+            if tallest >= ENCLOSED * height and shapes.stroke_width(mine) <= THIN * min(height, width):
+                out[crop] &= ~mine
+                break
+    return out
+
+
 @dataclass(frozen=True)
 class _Side:
     """A straight horizontal line of ink (walls are found in the transposed mask): where it runs, how thick.

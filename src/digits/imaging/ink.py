@@ -25,7 +25,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from digits.imaging import filters, shapes
-from digits.imaging.boxes import cut_boxes
+from digits.imaging.boxes import cut_boxes, cut_enclosures
 from digits.imaging.components import EDGE_REACH, EDGE_REGION, cut_ruled_lines, inner_distance, is_spanning_line
 from digits.imaging.io import ImageSource, read_image
 
@@ -322,7 +322,7 @@ def _ink(
     level = paper + max(0.5 * strongest, opts.min_snr * spread)
     polarity: Literal["dark-on-light", "light-on-dark"] = "dark-on-light" if dark_ink else "light-on-dark"
     above, faint = strength > level, strength > paper + FAINT * (level - paper)
-    unboxed = cut_boxes(faint)  # a box's sides are found whole where its faintest print shows
+    unboxed = cut_enclosures(cut_boxes(faint))  # a box's sides are found whole where its faintest print shows
     # a desk is dark: none on a light-on-dark picture; nor on one cut at its ink (or its view with a
     # margin), which may be all bold strokes
     desk = _desk(work) if dark_ink and not (tight or margin) else np.zeros_like(above)
