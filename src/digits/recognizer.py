@@ -124,7 +124,7 @@ class ReadOptions:
         Measured with the shipped readers: of 4,000 rows of **validation** digits
         (``benchmarks/val_rows.py``: 3,000 plain or with signs, 1,000 written
         loosely) no row's reading got worse and one got right; of 1,000 rows with
-        a printed word (seed 4444), 117 read right without and 820 with;
+        a printed word (seed 4444), 117 read right without and 828 with;
         ``benchmarks/labelled_numbers.py`` (words and a font the readers never
         trained with) 41 and 216 of 243.
     loose_spread : float
@@ -364,7 +364,7 @@ class Recognizer:
                 for digit, confidence, box in read_as
                 if box is not None
             ])  # fmt: skip
-        skip = set()
+        skip: set[int] = set()
         if words and all(words):  # a word reader that read no digit in the line tells nothing of where words are
             empty = [not any(owned) for owned in zip(*(_owners(line, w) for w in words), strict=True)]
             skip = printed_word_marks(empty, [len(r) for r in result])

@@ -50,8 +50,9 @@ def cut_enclosures(mask: Mask) -> Mask:
     that holds another mark at least :data:`ENCLOSED` of the hole's height
     tall, drawn with a line thin for the hole (:data:`THIN` of its shorter
     side). A digit's loop holds specks at most, and a "0" around a dot is bold
-    for its hole. Only outlines that no stroke touches are found: a digit
-    written across one joins it, and both are kept.
+    for its hole. A digit written across an outline joins it: both are kept
+    when the outline holds nothing else, and both go when it holds other
+    digits (a comb).
     """
     mask = np.asarray(mask, dtype=bool)
     labels, components = shapes.connected_components(mask)

@@ -179,8 +179,9 @@ class Line:
         """How unevenly the line is written: the standard deviation of the tops of its marks at
         least half as tall as the tallest, the tilt taken out, over their median height.
 
-        Digits written one height on one baseline, as in the evaluation rows, spread about
-        0.05; a small 0 high beside a 9 hanging low, about 0.2. 0 with fewer than two such marks.
+        Rows of validation digits written one height on one baseline (``digit_strings``) spread
+        0.03-0.10 (10th-90th percentile, median 0.06); written loosely (``loose=1.0``: a small 0
+        high beside a 9 hanging low), 0.06-0.22 (median 0.15). 0 with fewer than two such marks.
         """
         boxes = np.array([m.box for m in self.marks], float).reshape(-1, 4)
         tall = boxes[boxes[:, 3] >= 0.5 * boxes[:, 3].max()] if len(boxes) else boxes
