@@ -52,6 +52,7 @@ LAYOUTS = {
     "comb, red lines": Form(colour=(230, 90, 90)),
     "comb, light blue lines": Form(colour=(150, 190, 240)),
     "comb, rounded corners": Form(radius=0.25),
+    "rounded comb, digits touching the lines": Form(digit=66, touch=True, radius=0.25),
     "rounded boxes 14 px apart": Form(gap=14, radius=0.25),
     "one rounded box around the number": Form(gap=-1, radius=0.4),
 }

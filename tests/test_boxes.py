@@ -78,6 +78,23 @@ def test_a_closed_outline_around_writing_is_cut_whatever_its_corners() -> None:
     np.testing.assert_array_equal(cut_enclosures(ink(outlines) | digits), digits)
 
 
+def test_a_digit_written_across_a_rounded_comb_keeps_its_strokes() -> None:
+    # the whole mark went, the comb and the digit joined to it: 12 of 40 rows of forms.py lost a digit
+    def comb(d: ImageDraw.ImageDraw) -> None:
+        for left in (20, 100, 180):
+            d.rounded_rectangle([left, 20, left + 80, 100], radius=20, outline=255, width=2)
+
+    def strokes(d: ImageDraw.ImageDraw) -> None:
+        d.line([40, 35, 80, 35, 55, 115], fill=255, width=5)  # a 7 across the bottom line
+        d.line([140, 35, 140, 85], fill=255, width=5)  # a 1 in the next cell
+        d.line([210, 35, 240, 35, 240, 85], fill=255, width=5)  # and a 7 short of the walls
+
+    outline, digits = ink(comb), ink(strokes)
+    out = cut_enclosures(outline | digits)
+    assert (out & ~digits).sum() <= 0.02 * outline.sum()  # of the comb, a few pixels where the 7 crosses it
+    assert (out & digits).sum() >= 0.95 * digits.sum()
+
+
 def test_a_loop_holding_a_speck_or_touching_its_contents_is_kept() -> None:
     def marks(d: ImageDraw.ImageDraw) -> None:
         d.ellipse([20, 20, 80, 120], outline=255, width=10)  # a bold 0 ...

@@ -50,9 +50,9 @@ def cut_enclosures(mask: Mask) -> Mask:
     that holds another mark at least :data:`ENCLOSED` of the hole's height
     tall, drawn with a line thin for the hole (:data:`THIN` of its shorter
     side). A digit's loop holds specks at most, and a "0" around a dot is bold
-    for its hole. A digit written across an outline joins it: both are kept
-    when the outline holds nothing else, and both go when it holds other
-    digits (a comb).
+    for its hole. Only the outline's pixels between two of its cells, or a
+    cell and the outside, go (:func:`_outline`): a digit written across the
+    outline joins it, and keeps its strokes but where they cross the line.
     """
     mask = np.asarray(mask, dtype=bool)
     labels, components = shapes.connected_components(mask)
@@ -70,10 +70,30 @@ def cut_enclosures(mask: Mask) -> Mask:
             if min(height, width) < SMALLEST or not held.any():
                 continue
             tallest = max(sl[0].stop - sl[0].start for sl in ndimage.find_objects(ndimage.label(held)[0]))
-            if tallest >= ENCLOSED * height and shapes.stroke_width(mine) <= THIN * min(height, width):
-                out[crop] &= ~mine
+            width_of_line = shapes.stroke_width(mine)
+            if tallest >= ENCLOSED * height and width_of_line <= THIN * min(height, width):
+                out[crop] &= ~_outline(mine, holes, width_of_line)
                 break
     return out
+
+
+def _outline(mine: Mask, holes: npt.NDArray[np.int32], width: float) -> Mask:
+    """The pixels of an enclosing mark ``mine`` (h, w) that lie between two of its cells, or a cell and
+    the outside: its outline and inner walls, not the strokes of a digit written across them.
+
+    ``holes`` labels its holes 1..n; cells are those at least 0.7 times as tall as the tallest
+    (a digit's loop that joined the outline is a smaller hole, and no cell).
+    """
+    spans = ndimage.find_objects(holes)
+    tallest = max(sl[0].stop - sl[0].start for sl in spans)
+    cells = [k for k, sl in enumerate(spans, start=1) if sl[0].stop - sl[0].start >= 0.7 * tallest]
+    size = 2 * int(np.ceil(width)) + 5  # a wall of two lines (boxes drawn side by side) is between too
+    regions = np.pad(np.where(np.isin(holes, cells), holes, 0), size)
+    regions[~ndimage.binary_fill_holes(np.pad(mine, size))] = len(spans) + 1  # the outside
+    high = ndimage.maximum_filter(regions, size=size)
+    low = ndimage.minimum_filter(np.where(regions == 0, len(spans) + 2, regions), size=size)
+    between = ((high != low) & (low <= len(spans) + 1))[size:-size, size:-size]
+    return mine & between
 
 
 @dataclass(frozen=True)
