@@ -62,34 +62,48 @@ def cut_enclosures(mask: Mask) -> Mask:
             continue
         crop = (slice(c.bbox[0], c.bbox[2]), slice(c.bbox[1], c.bbox[3]))
         mine = labels[crop] == c.label
-        holes, _ = ndimage.label(ndimage.binary_fill_holes(mine) & ~mine)
-        others = mask[crop] & ~mine
-        for k, hole in enumerate(ndimage.find_objects(holes), start=1):
-            height, width = hole[0].stop - hole[0].start, hole[1].stop - hole[1].start
-            held = others[hole] & (holes[hole] == k)
-            if min(height, width) < SMALLEST or not held.any():
-                continue
-            tallest = max(sl[0].stop - sl[0].start for sl in ndimage.find_objects(ndimage.label(held)[0]))
-            width_of_line = shapes.stroke_width(mine)
-            if tallest >= ENCLOSED * height and width_of_line <= THIN * min(height, width):
-                out[crop] &= ~_outline(mine, holes, width_of_line)
-                break
+        filled = ndimage.binary_fill_holes(mine)
+        holes, _ = ndimage.label(filled & ~mine)
+        spans = ndimage.find_objects(holes)
+        holding = _holding(holes, spans, mask[crop] & ~mine)
+        if not holding:
+            continue
+        line = shapes.stroke_width(mine)  # the same for every hole: measured once
+        if line <= THIN * max(holding):
+            out[crop] &= ~_outline(mine, filled, holes, spans, line)
     return out
 
 
-def _outline(mine: Mask, holes: npt.NDArray[np.int32], width: float) -> Mask:
+def _holding(holes: npt.NDArray[np.int32], spans: list[tuple[slice, slice]], others: Mask) -> list[int]:
+    """The shorter sides of the holes (labelled 1..n in ``holes``, boxed by ``spans``), at least
+    :data:`SMALLEST` across, that hold a mark of ``others`` at least :data:`ENCLOSED` of their height tall."""
+    sides = []
+    for k, hole in enumerate(spans, start=1):
+        height, width = hole[0].stop - hole[0].start, hole[1].stop - hole[1].start
+        held = others[hole] & (holes[hole] == k)
+        if min(height, width) < SMALLEST or not held.any():
+            continue
+        tallest = max(sl[0].stop - sl[0].start for sl in ndimage.find_objects(ndimage.label(held)[0]))
+        if tallest >= ENCLOSED * height:
+            sides.append(min(height, width))
+    return sides
+
+
+def _outline(
+    mine: Mask, filled: Mask, holes: npt.NDArray[np.int32], spans: list[tuple[slice, slice]], width: float
+) -> Mask:
     """The pixels of an enclosing mark ``mine`` (h, w) that lie between two of its cells, or a cell and
     the outside: its outline and inner walls, not the strokes of a digit written across them.
 
-    ``holes`` labels its holes 1..n; cells are those at least 0.7 times as tall as the tallest
-    (a digit's loop that joined the outline is a smaller hole, and no cell).
+    ``filled`` is ``mine`` with its holes filled; ``holes`` labels the holes 1..n, boxed by ``spans``;
+    cells are those at least 0.7 times as tall as the tallest (a digit's loop that joined the outline
+    is a smaller hole, and no cell).
     """
-    spans = ndimage.find_objects(holes)
     tallest = max(sl[0].stop - sl[0].start for sl in spans)
     cells = [k for k, sl in enumerate(spans, start=1) if sl[0].stop - sl[0].start >= 0.7 * tallest]
     size = 2 * int(np.ceil(width)) + 5  # a wall of two lines (boxes drawn side by side) is between too
     regions = np.pad(np.where(np.isin(holes, cells), holes, 0), size)
-    regions[~ndimage.binary_fill_holes(np.pad(mine, size))] = len(spans) + 1  # the outside
+    regions[np.pad(~filled, size, constant_values=True)] = len(spans) + 1  # the outside
     high = ndimage.maximum_filter(regions, size=size)
     low = ndimage.minimum_filter(np.where(regions == 0, len(spans) + 2, regions), size=size)
     between = ((high != low) & (low <= len(spans) + 1))[size:-size, size:-size]

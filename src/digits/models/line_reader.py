@@ -243,7 +243,7 @@ SHIPPED_WORDS = ("word-reader", "word-reader-b")
 @functools.cache
 def shipped_line_readers(names: tuple[str, ...] = SHIPPED) -> tuple[LineReader, ...]:
     """The readers ``names`` shipped in the package, loaded once per process and shared (their predictions
-    take a lock): the pair that reads (:data:`SHIPPED`) by default, or :data:`SHIPPED_WORDS`."""
+    take a lock): the pair that reads (:data:`SHIPPED`) by default, :data:`SHIPPED_LOOSE` or :data:`SHIPPED_WORDS`."""
     return tuple(load_line_reader(packaged_weights(name)) for name in names)
 
 

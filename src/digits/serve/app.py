@@ -32,7 +32,7 @@ from digits import __version__
 from digits.catalogue import ModelCatalogue, UnknownModelError
 from digits.errors import InputError
 from digits.imaging.io import ImageDecodeError, ImageTooLargeError
-from digits.models.line_reader import SHIPPED_LOOSE, SHIPPED_WORDS, shipped_line_readers
+from digits.models.line_reader import SHIPPED, SHIPPED_LOOSE, SHIPPED_WORDS, shipped_line_readers
 from digits.models.pretrained import SHIPPED_MODEL
 from digits.recognizer import Prediction, Reading, Recognizer
 from digits.serve.limits import BodyLimitMiddleware
@@ -110,8 +110,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     """
     config = config or ServeConfig()
     catalogue = ModelCatalogue(list(config.models), runtime=config.runtime)
-    shipped_line_readers()  # /v1/read's line readers, loaded now rather than on the first request
-    shipped_line_readers(SHIPPED_LOOSE), shipped_line_readers(SHIPPED_WORDS)
+    for names in (SHIPPED, SHIPPED_LOOSE, SHIPPED_WORDS):  # /v1/read's line readers, loaded now, not at a request
+        shipped_line_readers(names)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
