@@ -198,7 +198,8 @@ def test_the_shipped_reader_reads_rows_of_test_digits(mnist_dir) -> None:
         ([True, False, False], [1, 1, 1], set()),  # one mark, one digit: a small digit the word readers skip
         ([False, True, True, False], [1, 1, 1, 1], set()),  # between digits: signs are the line readers' job
         ([True, True, False, True], [1, 1, 1, 1], {0, 1}),
-        ([True, True, True], [1, 1, 1], set()),  # no digit at all: nothing to tell a word by
+        ([True, True, True], [1, 1, 1], {0, 1, 2}),  # no digit anywhere: a line of print alone
+        ([True], [1], set()),  # one mark alone is no word
     ],
 )
 def test_a_printed_word_is_a_run_of_marks_at_a_line_end_the_word_readers_read_nothing_in(empty, digits, word) -> None:
@@ -231,13 +232,13 @@ def test_unevenly_written_lines_are_read_by_the_loose_readers(mnist_dir) -> None
 def test_train_reader_command_saves_a_reader(mnist_dir, tmp_path, capsys) -> None:
     out = tmp_path / "reader"
     code = main(["train-reader", "--rows", "40", "--val-rows", "10", "--epochs", "1", "--workers", "1",
-                 "--channels", "8,8,16,24", "--hidden", "20", "--loose", "0.5", "--words", "0.3",
+                 "--channels", "8,8,16,24", "--hidden", "20", "--loose", "0.5", "--words", "0.3", "--text-lines", "0.2",
                  "--device", "cpu", "--data-dir", str(mnist_dir), "--out", str(out), "--no-progress"])  # fmt: skip
     assert code == 0
     assert "validation rows read exactly" in capsys.readouterr().out
     reader = load_line_reader(out)
     assert reader.card["info"]["n_train"] >= 35 and reader.card["info"]["loose"] == 0.5
-    assert reader.card["info"]["words"] == 0.3
+    assert reader.card["info"]["words"] == 0.3 and reader.card["info"]["text_lines"] == 0.2
     assert reader.card["params"] == {"channels": [8, 8, 16, 24], "hidden": 20}
     assert reader.net.rnn.hidden_size == 20
 
@@ -250,7 +251,7 @@ def test_train_reader_rejects_bad_channels(channels, capsys) -> None:
     assert "expected four" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("flag", ["--loose", "--words"])
+@pytest.mark.parametrize("flag", ["--loose", "--words", "--text-lines"])
 @pytest.mark.parametrize("value", ["-0.1", "1.5", "some"])
 def test_train_reader_rejects_a_bad_fraction(flag, value, capsys) -> None:
     with pytest.raises(SystemExit) as stop:

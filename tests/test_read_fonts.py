@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digits import Recognizer
-from digits.data.fonts import handwriting_fonts, labelled, written
+from digits.data.fonts import handwriting_fonts, labelled, stacked, written
 from digits.data.printed import font_path
 from digits.recognizer import ReadOptions
 
@@ -74,3 +74,20 @@ def test_a_printed_label_or_unit_beside_the_number_is_left_out(recognizer: Recog
         right[False] += letters_off.read(picture).text == "4815"
     assert right[True] >= 0.9 * len(cases), right
     assert right[False] <= 0.25 * len(cases), right  # the line readers alone read the letters as digits
+
+
+def test_a_line_of_print_alone_is_not_read_as_digits(recognizer: Recognizer) -> None:
+    # a heading above the number or a caption below it, in words and a printed font that the word readers
+    # never trained with (benchmarks/printed_lines.py)
+    sans = font_path("DejaVuSans.ttf")
+    letters_off = Recognizer(read_options=ReadOptions(printed_words=False))
+    right = {True: 0, False: 0}
+    phrases = ("Please fill in your zip", "Thank you!", "Signature", "Memo")
+    cases = [(phrase, path) for phrase in phrases for path in FONTS]
+    for phrase, path in cases:
+        for lines, number in (([(phrase, sans, 40)], ""), ([(phrase, sans, 40), ("4815", path, 64)], "4815")):
+            picture = stacked(lines)
+            right[True] += recognizer.read(picture).text == number
+            right[False] += letters_off.read(picture).text == number
+    assert right[True] >= 0.9 * 2 * len(cases), right
+    assert right[False] <= 0.25 * 2 * len(cases), right  # the line readers alone read the letters as digits

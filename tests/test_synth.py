@@ -202,6 +202,22 @@ def test_training_rows_may_carry_a_printed_word(digits) -> None:
         digit_strings(1, 0, *digits, words=-0.1)
 
 
+def test_training_rows_may_be_print_alone(digits) -> None:
+    # a heading or a caption holds no digit: the reader learns to read such a line as nothing
+    rows = digit_strings(30, 8, *digits, training=True, text_lines=0.5)
+    alone = [s for s in rows if not s.text]
+    assert 5 <= len(alone) <= 25 and all(s.text.isdigit() for s in rows if s.text)
+    for s in alone:
+        assert not s.boxes and printed.is_word(s.written) and not any(c.isdigit() for c in s.written), s.written
+        grey = s.image.mean(axis=2)
+        assert grey.min() < 0.6 * np.median(grey), f"no printed ink in {s.written!r}"
+    plain = digit_strings(5, 6, *digits, training=True)
+    assert same(plain, digit_strings(5, 6, *digits, training=True, text_lines=0.0))
+    assert all(s.text for s in digit_strings(10, 8, *digits, text_lines=1.0)), "evaluation rows always hold digits"
+    with pytest.raises(InputError, match="fraction of rows of print alone"):
+        digit_strings(1, 0, *digits, text_lines=2.0)
+
+
 def test_a_printed_word_is_told_from_a_sign() -> None:
     assert printed.is_word("kg") and printed.is_word("Date:") and printed.is_word("xQ")
     assert not printed.is_word("x") and not printed.is_word("$") and not printed.is_word(".")

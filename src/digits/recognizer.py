@@ -115,18 +115,23 @@ class ReadOptions:
         ``second_look_model`` at 0.9 read the same.
     printed_words : bool
         True: a form's printed label before a number ("ZIP", "Total:") or unit
-        after it ("kg") is left out. The line readers read letters as digits
-        ("ZIP" as 218); two more readers, trained on rows with printed words
+        after it ("kg") is left out, and so is a line of print alone (a heading,
+        a caption). The line readers read letters as digits ("ZIP" as 218); two
+        more readers, trained on rows with printed words and lines of print
         (:data:`digits.models.line_reader.SHIPPED_WORDS`), read each line too,
         and a run of marks at either end of a line in which neither of them
         reads a digit is a word when it holds at least :data:`WORD_RUN` marks
-        or the line readers read at least that many digits in it (:func:`printed_word_marks`).
-        Measured with the shipped readers: of 4,000 rows of **validation** digits
-        (``benchmarks/val_rows.py``: 3,000 plain or with signs, 1,000 written
-        loosely) no row's reading got worse and one got right; of 1,000 rows with
-        a printed word (seed 4444), 117 read right without and 828 with;
-        ``benchmarks/labelled_numbers.py`` (words and a font the readers never
-        trained with) 41 and 216 of 243.
+        or the line readers read at least that many digits in it; a line of at
+        least that many marks in which neither reads a digit is print
+        (:func:`printed_word_marks`). Measured with the shipped readers, off and
+        on: of 1,000 rows of **validation** digits with a printed word (seed
+        4444, ``benchmarks/val_rows.py``), 117 and 867 read right;
+        ``benchmarks/labelled_numbers.py`` (words and fonts the readers never
+        trained with) 41 and 232 of 243; ``benchmarks/printed_lines.py`` (lines
+        of print above or below a number, or alone) 115 and 288 of 288. Of the
+        4,000 other validation rows (plain, with signs, written loosely), no
+        row got worse when words were first left out, nor when lines of print
+        were (BENCHMARKS.md).
     loose_spread : float
         A line whose :attr:`~digits.imaging.segment.Line.spread` is over this
         (its digits of uneven heights, off a common baseline) is read by the
@@ -365,7 +370,7 @@ class Recognizer:
                 if box is not None
             ])  # fmt: skip
         skip: set[int] = set()
-        if words and all(words):  # a word reader that read no digit in the line tells nothing of where words are
+        if words and (all(words) or not any(words)):  # one word reader alone reading nothing tells nothing
             empty = [not any(owned) for owned in zip(*(_owners(line, w) for w in words), strict=True)]
             skip = printed_word_marks(empty, [len(r) for r in result])
         return [d for k, found in enumerate(result) if k not in skip for d in found]
@@ -480,12 +485,13 @@ def printed_word_marks(empty: Sequence[bool], digits: Sequence[int]) -> set[int]
     line readers read there. Only the runs of empty marks at the two ends of a line are
     taken, each when it has at least :data:`WORD_RUN` marks or digits: a label before the
     number or a unit after it. Empty marks between digits are signs or spaces, which the
-    line readers already skip. Nothing when every mark is empty.
+    line readers already skip. When every mark is empty, the line is print alone (a heading,
+    a caption), taken whole if it has at least :data:`WORD_RUN` marks.
     """
     n = len(empty)
     lead = next((k for k in range(n) if not empty[k]), n)
     if lead == n:
-        return set()
+        return set(range(n)) if n >= WORD_RUN else set()
     trail = next(k for k in range(n - 1, -1, -1) if not empty[k]) + 1
     skip: set[int] = set()
     for run in (range(lead), range(trail, n)):

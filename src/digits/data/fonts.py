@@ -3,9 +3,9 @@
 Debian packages a few handwriting fonts (``apt-get install fonts-comic-neue
 fonts-dancingscript fonts-kaushanscript fonts-klee fonts-rufscript
 fonts-humor-sans fonts-breip fonts-bwht fonts-dkg-handwriting``);
-:func:`handwriting_fonts` finds those installed and :func:`written` writes a
-text with one. ``benchmarks/font_rows.py`` and ``tests/test_read_fonts.py``
-use them.
+:func:`handwriting_fonts` finds those installed, :func:`written` writes a
+text with one and :func:`stacked` writes several lines. ``benchmarks/font_rows.py``
+and ``tests/test_read_fonts.py`` use them.
 """
 
 from __future__ import annotations
@@ -45,3 +45,15 @@ def labelled(number: str, hand_path: str, word: str, print_path: str, *, after: 
     x = ink.shape[1] if after else 20
     ImageDraw.Draw(image).text((x, image.height // 2 - 25), word, font=ImageFont.truetype(print_path, 40), fill=0)
     return np.asarray(image)
+
+
+def stacked(lines: list[tuple[str, str, int]]) -> npt.NDArray[np.uint8]:
+    """Lines of text one under the other, left-aligned, each ``(text, font_path, size)`` as :func:`written`
+    writes it (a line of print above a handwritten number): grey (h, w), black on white."""
+    inks = [written(text, path, size) for text, path, size in lines]
+    image = np.full((sum(ink.shape[0] for ink in inks), max(ink.shape[1] for ink in inks)), 255, np.uint8)
+    top = 0
+    for ink in inks:
+        image[top : top + ink.shape[0], : ink.shape[1]] = ink
+        top += ink.shape[0]
+    return image

@@ -38,6 +38,7 @@ def line_rows(
     progress: Callable[[int, int], None] | None = None,
     loose: float = 0.0,
     words: float = 0.0,
+    text_lines: float = 0.0,
 ) -> Lines:
     """Strips of ``n`` photographed rows of the given digits, and their texts.
 
@@ -62,10 +63,13 @@ def line_rows(
         The fraction of rows with a printed word before or after the digits
         (a label such as "Date:", a unit such as "kg"; :mod:`digits.data.printed`),
         which the reader learns to skip.
+    text_lines : float
+        The fraction of rows of print alone, no digit (a heading, a caption),
+        which the reader learns to read as nothing.
     """
     _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    tasks = [(task_seed, count, loose, words) for task_seed, count in row_tasks(n, seed, CHUNK)]
+    tasks = [(task_seed, count, loose, words, text_lines) for task_seed, count in row_tasks(n, seed, CHUNK)]
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
     for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
@@ -74,7 +78,7 @@ def line_rows(
     return strips, texts
 
 
-def _render(task: tuple[int, int, float, float]) -> tuple[Lines, int]:
+def _render(task: tuple[int, int, float, float, float]) -> tuple[Lines, int]:
     strips, texts = [], []
     for sample, found in segmented_rows(*task):
         if len(found) == 1:

@@ -3,7 +3,8 @@
 A form prints a label before the field ("Date:", "Order No.") and a unit
 may follow the number ("kg", "pcs"); ``read`` must give only the digits.
 :func:`digits.data.strings.digit_strings` puts such words in a fraction of
-the rows that train the line reader (``words``), printed with the fonts
+the rows that train the line reader (``words``), and :func:`phrase` makes
+lines of print alone (``text_lines``), printed with the fonts
 matplotlib ships (DejaVu Serif, DejaVu Sans Mono, STIX, Computer Modern),
 so a reader learns to skip letters as it skips signs. DejaVu Sans and the
 labels of ``benchmarks/labelled_numbers.py`` ("ZIP", "Total:", ...) are
@@ -65,6 +66,22 @@ def word(rng: np.random.Generator, after: bool) -> str:
         text = text.upper() if case < 0.3 else text.lower() if case < 0.5 else text
     end = rng.random()
     return text + (":" if end < 0.3 else "." if end < 0.4 else "")
+
+
+def phrase(rng: np.random.Generator) -> str:
+    """A line of print with no digit, such as a heading or a caption: 1-4 words (:func:`word`'s labels and
+    units, or 2-9 random letters), as :func:`word` writes them."""
+    words = []
+    for _ in range(int(rng.integers(1, 5))):
+        if rng.random() < 0.35:
+            words.append("".join(rng.choice(list(string.ascii_letters), int(rng.integers(2, 10)))))
+        else:
+            words.append(str(rng.choice(LABELS + UNITS)))
+    text = " ".join(words)
+    case = rng.random()
+    text = text.upper() if case < 0.2 else text.lower() if case < 0.5 else text
+    end = rng.random()
+    return text + (":" if end < 0.2 else "." if end < 0.35 else "")
 
 
 def font_path(name: str) -> str:

@@ -156,15 +156,17 @@ class _Row:
     boxes: list[Box]
     marks: dict[int, str]  # punctuation written before digit i
     touching: list[int]  # i where digits i and i + 1 share ink
+    size: float  # the height the digits were written at
 
 
 def _row_ink(
     rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float
 ) -> _Row:
     """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs, printed words), on an
-    ample canvas; written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``."""
+    ample canvas; written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``.
+    No digits (k = 0): a line of print alone (:func:`digits.data.printed.phrase`)."""
     k, size = len(digits), rng.uniform(20, 64)
-    marks, touching = _layout(rng, k, training, words)
+    marks, touching = _layout(rng, k, training, words) if k else ({0: printed.phrase(rng)}, set())
     room = sum(len(m) for m in marks.values())
     canvas = np.zeros((int(3 * size), int((k + room) * 2 * size + 4 * size)), np.float32)
     base, pen, x, after_mark = 2.2 * size, _pen_style(rng), int(size), 0
@@ -190,12 +192,12 @@ def _row_ink(
         boxes.append(_shift(render.ink_box(alpha), x, y))
     if k in marks:
         _write_marks(rng, canvas, marks[k], size, width, base)
-    if training and rng.random() < 0.08:
+    if boxes and training and rng.random() < 0.08:
         left, right = boxes[0][0] - size * rng.uniform(0, 0.3), boxes[-1][0] + boxes[-1][2] + size * rng.uniform(0, 0.3)
         line = signs.underline(right - left, width, rng)
         x, y = max(0, int(left)), min(int(base + size * rng.uniform(0.08, 0.3)), canvas.shape[0] - line.shape[0])
         _place(canvas, line[:, : canvas.shape[1] - x], x, y)
-    return _Row(canvas, boxes, marks, touched)
+    return _Row(canvas, boxes, marks, touched, size)
 
 
 def _write_marks(
@@ -220,7 +222,7 @@ def _string(
 ) -> tuple[npt.NDArray[np.uint8], _Row]:
     """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
     row = _row_ink(rng, digits, training, loose, words)
-    size = float(np.median([b[3] for b in row.boxes]))
+    size = float(np.median([b[3] for b in row.boxes])) if row.boxes else row.size
     used = row.ink > 0.02
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
     top, bottom, left, right = (int(size * rng.uniform(0.2, hi)) for hi in (0.7, 0.7, 0.8, 0.8))
@@ -237,7 +239,7 @@ def _string(
         scene = scene * render.soft_shadow(rng, (h, w), rng.uniform(0.1, 0.25))[:, :, None]
     quality = int(rng.integers(60, 96))
     image = render.camera(rng, scene, blur=rng.uniform(0, 0.6), noise=rng.uniform(0.0, 0.015), quality=quality)
-    return image, _Row(ink, boxes, row.marks, row.touching)
+    return image, _Row(ink, boxes, row.marks, row.touching, row.size)
 
 
 def digit_strings(
@@ -251,6 +253,7 @@ def digit_strings(
     training: bool = False,
     loose: float = 0.0,
     words: float = 0.0,
+    text_lines: float = 0.0,
 ) -> list[StringSample]:
     """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
 
@@ -275,6 +278,10 @@ def digit_strings(
         the digits (a label: "Date:", 70%) or after them (a unit: "kg"),
         :mod:`digits.data.printed`; ``written`` holds it. ``digits
         train-reader --words`` sets it.
+    text_lines : float
+        With ``training``, the fraction of rows of print alone, no digit
+        (a heading, a caption: ``text`` is empty, ``written`` holds the
+        words). ``digits train-reader --text-lines`` sets it.
 
     Returns
     -------
@@ -290,11 +297,15 @@ def digit_strings(
         raise InputError(f"loose is the fraction of rows written loosely, from 0 to 1; got {loose}.")
     if not 0.0 <= words <= 1.0:
         raise InputError(f"words is the fraction of rows with a printed word, from 0 to 1; got {words}.")
+    if not 0.0 <= text_lines <= 1.0:
+        raise InputError(f"text_lines is the fraction of rows of print alone, from 0 to 1; got {text_lines}.")
     x, y = _check_digits(images, labels)
     out = []
     for i in range(n):
         rng = _rng(seed, STRINGS, i)
         src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
+        if training and text_lines > 0 and rng.random() < text_lines:
+            src = src[:0]
         image, row = _string(rng, x[src], training, loose, words)
         text = "".join(str(int(d)) for d in y[src])
         written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text)) + row.marks.get(len(text), "")

@@ -237,7 +237,8 @@ SHIPPED_LOOSE = ("loose-reader", "loose-reader-b")
 ``read`` reads unevenly written lines with them (``ReadOptions.loose_spread``)."""
 SHIPPED_WORDS = ("word-reader", "word-reader-b")
 """Two more shipped readers, the pair above fine-tuned on rows where 25 % carry a printed word
-(``digits train-reader --words 0.25``): ``read`` asks them only where a line's printed words are."""
+(``digits train-reader --words 0.25``), then again with 15 % of the rows print alone (``--text-lines 0.15``):
+``read`` asks them only where a line's printed words are, and whether a line is print alone."""
 
 
 @functools.cache

@@ -1,0 +1,92 @@
+"""Lines of print with no digit (a heading, a caption) above or below a handwritten number.
+
+A form, a cheque or a page of notes holds lines of print that are not
+digits: "Please fill in your zip", "Pay to the bearer". ``read`` must
+give the number alone, and nothing for a picture of print alone. The print
+is in fonts the line readers never trained with (DejaVu Sans, from
+matplotlib, and Liberation Sans and Serif where Debian's
+``fonts-liberation`` is installed), in words that none of their training
+rows holds (:mod:`digits.data.printed`), 24 or 40 px (the number: 64 px in
+a handwriting font, :mod:`digits.data.fonts`), black on white. Prints how
+many pictures were read exactly, per layout and per font, and the first
+misses; then how many of the same phrases written alone in every installed
+handwriting font (50 px) read as nothing: the word readers learnt print only.
+
+    python benchmarks/printed_lines.py [--reader DIR ...]
+
+``--reader``: line reader folders from ``digits train-reader``, read
+together, instead of the shipped pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from labelled_numbers import HANDS, printed_fonts
+
+from digits import Recognizer
+from digits.data import printed
+from digits.data.fonts import handwriting_fonts, stacked, written
+
+PHRASES = (
+    "Please fill in your zip", "Thank you!", "Signature", "Pay to the bearer", "Memo", "For office use only",
+    "Personal details", "Total amount payable", "Shipping address", "Notes", "Bank of Nowhere", "Description",
+)  # fmt: skip
+NUMBERS = ("90210", "4815", "27")
+LAYOUTS = ("print alone", "print above", "print below", "print above and below")
+SIZES = (24, 40)
+
+
+def lines(layout: str, phrase: str, other: str, number: str, hand: str, font: str, size: int) -> list:
+    """The (text, font, size) lines of one picture."""
+    above, below, written = [(phrase, font, size)], [(other, font, size)], [(number, hand, 64)]
+    return {
+        "print alone": above,
+        "print above": above + written,
+        "print below": written + below,
+        "print above and below": above + written + below,
+    }[layout]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reader", nargs="+", default=None, help="line reader folders (default: the shipped pair)")
+    args = parser.parse_args()
+    hands = [p for p in handwriting_fonts() if any(name in p for name in HANDS)]
+    if not hands:
+        sys.exit("No handwriting fonts installed: see digits.data.fonts for the apt-get line.")
+    trained = {w.lower() for w in printed.LABELS + printed.UNITS}
+    new = {w.strip(":.!").lower() for p in PHRASES for w in p.split()}
+    assert not trained & new, f"the words must be new to the readers: {trained & new}"
+    recognizer = Recognizer(line_reader=args.reader)
+    right, total, misses = Counter(), Counter(), []
+    for font in printed_fonts():
+        for size in SIZES:
+            for k, phrase in enumerate(PHRASES):
+                other = PHRASES[(k + 5) % len(PHRASES)]
+                hand, number = hands[k % len(hands)], NUMBERS[k % len(NUMBERS)]
+                for layout in LAYOUTS:
+                    want = "" if layout == "print alone" else number
+                    got = recognizer.read(stacked(lines(layout, phrase, other, number, hand, font, size))).text
+                    for key in (layout, Path(font).stem, f"{size} px", "all"):
+                        right[key] += got == want
+                        total[key] += 1
+                    if got != want:
+                        misses.append((Path(font).stem, size, layout, phrase, want, got))
+    print(f"{len(PHRASES)} phrases, {len(hands)} handwriting fonts, print at {SIZES} px\n")
+    print("| pictures | read exactly |\n|---|---:|")
+    for key in [*LAYOUTS, *(Path(p).stem for p in printed_fonts()), *(f"{s} px" for s in SIZES), "all"]:
+        print(f"| {key} | {right[key]}/{total[key]} |")
+    print("\nfirst misses (font, size, layout, phrase, written, read):")
+    for miss in misses[:20]:
+        print("  ", *miss)
+    fonts = handwriting_fonts()
+    nothing = sum(recognizer.read(written(phrase, path, 50)).text == "" for path in fonts for phrase in PHRASES)
+    print(f"\nhandwritten phrases alone, read as nothing: {nothing}/{len(fonts) * len(PHRASES)} ({len(fonts)} fonts)")
+
+
+if __name__ == "__main__":
+    main()
