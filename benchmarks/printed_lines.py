@@ -12,10 +12,12 @@ many pictures were read exactly, per layout and per font, and the first
 misses; then how many of the same phrases written alone in every installed
 handwriting font (50 px) read as nothing: the word readers learnt print only.
 
-    python benchmarks/printed_lines.py [--reader DIR ...]
+    python benchmarks/printed_lines.py [--photo] [--reader DIR ...]
 
-``--reader``: line reader folders from ``digits train-reader``, read
-together, instead of the shipped pair.
+``--photo``: each picture photographed first (paper, uneven light, blue or
+black ink, blur, noise, JPEG; :mod:`digits.data.render`). ``--reader``: line
+reader folders from ``digits train-reader``, read together, instead of the
+shipped pair.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from labelled_numbers import HANDS, printed_fonts
 
 from digits import Recognizer
-from digits.data import printed
+from digits.data import printed, render
 from digits.data.fonts import handwriting_fonts, stacked, written
 
 PHRASES = (
@@ -51,10 +55,21 @@ def lines(layout: str, phrase: str, other: str, number: str, hand: str, font: st
     }[layout]
 
 
+def photographed(picture: npt.NDArray[np.uint8], rng: np.random.Generator) -> npt.NDArray[np.uint8]:
+    """A black-on-white picture (h, w) as a phone photo of paper shows it (h, w, 3)."""
+    alpha = 1.0 - picture.astype(np.float32) / 255.0
+    sheet = render.paper(rng, picture.shape)
+    ink = render.INKS[str(rng.choice(["black", "dark blue", "blue ballpoint"]))]
+    scene = render.apply_ink(sheet, alpha, ink) * render.lighting(rng, picture.shape, rng.uniform(0.2, 0.8))
+    return render.camera(rng, scene, blur=rng.uniform(0.3, 1.0), noise=rng.uniform(0.005, 0.02), quality=75)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--photo", action="store_true", help="photograph each picture first")
     parser.add_argument("--reader", nargs="+", default=None, help="line reader folders (default: the shipped pair)")
     args = parser.parse_args()
+    rng = np.random.default_rng(0)
     hands = [p for p in handwriting_fonts() if any(name in p for name in HANDS)]
     if not hands:
         sys.exit("No handwriting fonts installed: see digits.data.fonts for the apt-get line.")
@@ -70,13 +85,14 @@ def main() -> None:
                 hand, number = hands[k % len(hands)], NUMBERS[k % len(NUMBERS)]
                 for layout in LAYOUTS:
                     want = "" if layout == "print alone" else number
-                    got = recognizer.read(stacked(lines(layout, phrase, other, number, hand, font, size))).text
+                    picture = stacked(lines(layout, phrase, other, number, hand, font, size))
+                    got = recognizer.read(photographed(picture, rng) if args.photo else picture).text
                     for key in (layout, Path(font).stem, f"{size} px", "all"):
                         right[key] += got == want
                         total[key] += 1
                     if got != want:
                         misses.append((Path(font).stem, size, layout, phrase, want, got))
-    print(f"{len(PHRASES)} phrases, {len(hands)} handwriting fonts, print at {SIZES} px\n")
+    print(f"{len(PHRASES)} phrases, {len(hands)} handwriting fonts, print at {SIZES} px, photo {args.photo}\n")
     print("| pictures | read exactly |\n|---|---:|")
     for key in [*LAYOUTS, *(Path(p).stem for p in printed_fonts()), *(f"{s} px" for s in SIZES), "all"]:
         print(f"| {key} | {right[key]}/{total[key]} |")
@@ -84,7 +100,10 @@ def main() -> None:
     for miss in misses[:20]:
         print("  ", *miss)
     fonts = handwriting_fonts()
-    nothing = sum(recognizer.read(written(phrase, path, 50)).text == "" for path in fonts for phrase in PHRASES)
+    nothing = sum(
+        recognizer.read(photographed(picture, rng) if args.photo else picture).text == ""
+        for picture in (written(phrase, path, 50) for path in fonts for phrase in PHRASES)
+    )
     print(f"\nhandwritten phrases alone, read as nothing: {nothing}/{len(fonts) * len(PHRASES)} ({len(fonts)} fonts)")
 
 
