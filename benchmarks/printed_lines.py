@@ -9,8 +9,10 @@ matplotlib, and Liberation Sans and Serif where Debian's
 rows holds (:mod:`digits.data.printed`), 24 or 40 px (the number: 64 px in
 a handwriting font, :mod:`digits.data.fonts`), black on white. Prints how
 many pictures were read exactly, per layout and per font, and the first
-misses; then how many of the same phrases written alone in every installed
-handwriting font (50 px) read as nothing: the word readers learnt print only.
+misses; then, in every installed handwriting font (50 px), how many of the
+same phrases written alone read as nothing, and how many numbers with a
+written label before them ("Total:") or unit after them ("sec") are read
+as the number alone.
 
     python benchmarks/printed_lines.py [--photo] [--reader DIR ...]
 
@@ -40,6 +42,8 @@ PHRASES = (
     "Personal details", "Total amount payable", "Shipping address", "Notes", "Bank of Nowhere", "Description",
 )  # fmt: skip
 NUMBERS = ("90210", "4815", "27")
+WRITTEN_LABELS = ("Total:", "Room", "Tel")
+WRITTEN_UNITS = ("sec", "miles")
 LAYOUTS = ("print alone", "print above", "print below", "print above and below")
 SIZES = (24, 40)
 
@@ -74,7 +78,7 @@ def main() -> None:
     if not hands:
         sys.exit("No handwriting fonts installed: see digits.data.fonts for the apt-get line.")
     trained = {w.lower() for w in printed.LABELS + printed.UNITS}
-    new = {w.strip(":.!").lower() for p in PHRASES for w in p.split()}
+    new = {w.strip(":.!").lower() for p in PHRASES + WRITTEN_LABELS + WRITTEN_UNITS for w in p.split()}
     assert not trained & new, f"the words must be new to the readers: {trained & new}"
     recognizer = Recognizer(line_reader=args.reader)
     right, total, misses = Counter(), Counter(), []
@@ -105,6 +109,14 @@ def main() -> None:
         for picture in (written(phrase, path, 50) for path in fonts for phrase in PHRASES)
     )
     print(f"\nhandwritten phrases alone, read as nothing: {nothing}/{len(fonts) * len(PHRASES)} ({len(fonts)} fonts)")
+    beside = [(f"{word} {number}", number) for word in WRITTEN_LABELS for number in NUMBERS] + [
+        (f"{number} {word}", number) for word in WRITTEN_UNITS for number in NUMBERS
+    ]
+    read = sum(
+        recognizer.read(photographed(picture, rng) if args.photo else picture).text == number
+        for picture, number in ((written(text, path, 50), number) for path in fonts for text, number in beside)
+    )
+    print(f"handwritten words beside a number, the number read: {read}/{len(fonts) * len(beside)}")
 
 
 if __name__ == "__main__":

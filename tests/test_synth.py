@@ -218,6 +218,28 @@ def test_training_rows_may_be_print_alone(digits) -> None:
         digit_strings(1, 0, *digits, text_lines=2.0)
 
 
+def test_words_may_be_written_by_hand(digits) -> None:
+    # the same rows, their words written with the row's pen (a Hershey stroke font) instead of printed
+    printed_rows = digit_strings(8, 9, *digits, training=True, words=1.0)
+    written_rows = digit_strings(8, 9, *digits, training=True, words=1.0, hand_words=1.0)
+    assert [s.written for s in written_rows] == [s.written for s in printed_rows]
+    pairs = zip(written_rows, printed_rows, strict=True)
+    assert all(a.image.shape != b.image.shape or (a.image != b.image).any() for a, b in pairs)
+    assert same(printed_rows, digit_strings(8, 9, *digits, training=True, words=1.0, hand_words=0.0))
+    with pytest.raises(InputError, match="fraction of words written by hand"):
+        digit_strings(1, 0, *digits, hand_words=-1.0)
+
+
+def test_a_word_written_by_hand_stands_on_the_baseline_at_about_the_digits_height() -> None:
+    rng = np.random.default_rng(0)
+    for text in ("Date:", "kg", "Total amount"):
+        alpha, lift = printed.pen_alpha(text, 40.0, 4.0, rng)
+        rows = np.flatnonzero((alpha > 0.5).any(axis=1))
+        cap = -(lift + rows[0])  # the top of the ink above the baseline
+        assert 0.5 * 40 <= cap <= 1.25 * 40, (text, cap)
+        assert (alpha > 0.5).sum(axis=0).max() >= 3, "strokes as wide as the pen"
+
+
 def test_a_printed_word_is_told_from_a_sign() -> None:
     assert printed.is_word("kg") and printed.is_word("Date:") and printed.is_word("xQ")
     assert not printed.is_word("x") and not printed.is_word("$") and not printed.is_word(".")

@@ -58,6 +58,13 @@ def add_reader_parser(sub: argparse._SubParsersAction) -> None:
         help="fraction of the rows of print alone, no digit (a heading, a caption), which the reader learns to "
         "read as nothing (default: 0)",
     )
+    p.add_argument(
+        "--hand-words",
+        type=_probability,
+        default=0.0,
+        help="fraction of those printed words and lines of print written by hand instead, with the row's pen "
+        "(default: 0)",
+    )
     p.add_argument("--seed", type=int_in(0, None, "a whole number >= 0"), default=0, help="seed (default: 0)")
     p.add_argument("--workers", type=_positive_int, default=None, help="rendering processes (default: CPU count)")
     p.add_argument(
@@ -93,12 +100,12 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     with count_bar("render training rows", not args.no_progress, unit="row") as bar:
         strips, texts = line_rows(
             data.train.images, data.train.labels, args.rows, args.seed, workers=args.workers, progress=bar,
-            loose=args.loose, words=args.words, text_lines=args.text_lines,
+            loose=args.loose, words=args.words, text_lines=args.text_lines, hand_words=args.hand_words,
         )  # fmt: skip
     with count_bar("render validation rows", not args.no_progress, unit="row") as bar:
         val = line_rows(
             data.val.images, data.val.labels, args.val_rows, args.seed + 1, workers=args.workers, progress=bar,
-            loose=args.loose, words=args.words, text_lines=args.text_lines,
+            loose=args.loose, words=args.words, text_lines=args.text_lines, hand_words=args.hand_words,
         )  # fmt: skip
     reader = train_line_reader(
         strips,
@@ -116,6 +123,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     reader.card["info"]["loose"] = args.loose  # how the rows were written, beside how they were learnt
     reader.card["info"]["words"] = args.words
     reader.card["info"]["text_lines"] = args.text_lines
+    reader.card["info"]["hand_words"] = args.hand_words
     reader.save(args.out)
     info = reader.card["info"]
     print(f"line reader saved to {args.out}: {info['val_exact']:.2%} of {info['n_val']} validation rows read exactly")

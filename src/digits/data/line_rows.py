@@ -39,6 +39,7 @@ def line_rows(
     loose: float = 0.0,
     words: float = 0.0,
     text_lines: float = 0.0,
+    hand_words: float = 0.0,
 ) -> Lines:
     """Strips of ``n`` photographed rows of the given digits, and their texts.
 
@@ -66,10 +67,12 @@ def line_rows(
     text_lines : float
         The fraction of rows of print alone, no digit (a heading, a caption),
         which the reader learns to read as nothing.
+    hand_words : float
+        The fraction of those words and lines written by hand, with the row's pen.
     """
     _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    tasks = [(task_seed, count, loose, words, text_lines) for task_seed, count in row_tasks(n, seed, CHUNK)]
+    tasks = [(task_seed, count, loose, words, text_lines, hand_words) for task_seed, count in row_tasks(n, seed, CHUNK)]
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
     for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
@@ -78,7 +81,7 @@ def line_rows(
     return strips, texts
 
 
-def _render(task: tuple[int, int, float, float, float]) -> tuple[Lines, int]:
+def _render(task: tuple[int, int, float, float, float, float]) -> tuple[Lines, int]:
     strips, texts = [], []
     for sample, found in segmented_rows(*task):
         if len(found) == 1:

@@ -17,11 +17,14 @@ from __future__ import annotations
 import functools
 import string
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
+
+from digits.data import strokes
 
 FONTS = (
     "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSansMono.ttf",
@@ -43,6 +46,13 @@ UNITS = ("kg", "cm", "mm", "km", "min", "hrs", "pcs", "lbs", "EUR", "USD", "page
 
 CAP_HEIGHT = (0.45, 0.95)
 """A printed word's capital height, in the handwritten digits' height: print is mostly smaller."""
+
+PEN_FONTS = ("scripts", "scriptc", "cursive", "futural", "rowmans")
+"""The Hershey stroke fonts (the ``Hershey-Fonts`` package) that words written by hand are drawn with:
+joined script, and the plain strokes of block capitals and lower case."""
+
+PEN_CAP_HEIGHT = (0.6, 1.1)
+"""A handwritten word's capital height, in the digits' height: written with the same hand and pen."""
 
 
 def is_word(marks: str) -> bool:
@@ -99,6 +109,40 @@ def _cap_ratio(name: str) -> float:
     """A font's capital height over its size in pixels."""
     _, top, _, bottom = _font(name, 100).getbbox("H", anchor="ls")
     return (bottom - top) / 100
+
+
+@functools.lru_cache(maxsize=len(PEN_FONTS))
+def _pen_font(name: str) -> tuple[Any, float, float]:
+    """A Hershey font, and its baseline and capital height in its own units (y up)."""
+    from HersheyFonts import HersheyFonts
+
+    font = HersheyFonts()
+    font.load_default_font(name)
+    font.normalize_rendering(100)
+    base = min(y for stroke in font.strokes_for_text("x") for _, y in stroke)
+    top = max(y for stroke in font.strokes_for_text("H") for _, y in stroke)
+    return font, base, top - base
+
+
+def pen_alpha(text: str, size: float, width: float, rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], int]:
+    """Ink alpha (h, w) of ``text`` written by hand beside digits ``size`` px tall with a pen ``width``
+    px wide (a Hershey stroke font, slanted and stretched at random), with a blank margin either side,
+    and its top row relative to the baseline, as :func:`printed_alpha` gives."""
+    font, base, cap = _pen_font(str(rng.choice(PEN_FONTS)))
+    scale = size * rng.uniform(*PEN_CAP_HEIGHT) / cap
+    slant, stretch = rng.uniform(-0.1, 0.35), rng.uniform(0.85, 1.2)
+    paths = []
+    for stroke in font.strokes_for_text(text):
+        xy = np.asarray(stroke, np.float64)
+        up = (xy[:, 1] - base) * scale
+        paths.append(np.stack([xy[:, 0] * scale * stretch + slant * up, -up], axis=1))
+    points = np.concatenate(paths)
+    pad = max(width, 1.0) + 1
+    margin = size * rng.uniform(0.15, 0.8)
+    left, top = points.min(axis=0) - (margin + pad, pad)
+    w, h = (int(np.ceil(v)) for v in points.max(axis=0) - (left, top) + (margin + pad, pad))
+    alpha = strokes.paths_alpha([p - (left, top) for p in paths], max(width, 1.0), (w, h))
+    return alpha, int(np.floor(top))
 
 
 def printed_alpha(text: str, size: float, rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], int]:

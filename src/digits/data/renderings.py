@@ -152,15 +152,17 @@ def row_tasks(rows: int, seed: int, chunk: int) -> list[tuple[int, int]]:
 
 
 def segmented_rows(
-    seed: int, count: int, loose: float = 0.0, words: float = 0.0, text_lines: float = 0.0
+    seed: int, count: int, loose: float = 0.0, words: float = 0.0, text_lines: float = 0.0, hand_words: float = 0.0
 ) -> Iterator[tuple[StringSample, list[Line]]]:
     """``count`` photographed training rows of this process's source digits (:func:`source_digits`),
     each with the lines ``read``'s segmentation finds in it: 1-10 digits, some touching, some with
     punctuation and signs, a fraction ``loose`` written loosely, a fraction ``words`` with a printed
-    word, a fraction ``text_lines`` print alone (:func:`digits.data.strings.digit_strings` with ``training=True``)."""
+    word, a fraction ``text_lines`` print alone, a fraction ``hand_words`` of the words written by hand
+    (:func:`digits.data.strings.digit_strings` with ``training=True``)."""
     rows = digit_strings(
-        count, seed, *source_digits(), min_digits=1, training=True, loose=loose, words=words, text_lines=text_lines
-    )
+        count, seed, *source_digits(), min_digits=1, training=True, loose=loose, words=words, text_lines=text_lines,
+        hand_words=hand_words,
+    )  # fmt: skip
     for sample in rows:
         yield sample, segment_lines(sample.image)
 

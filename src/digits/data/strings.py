@@ -160,15 +160,16 @@ class _Row:
 
 
 def _row_ink(
-    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float, hand: float
 ) -> _Row:
     """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs, printed words), on an
     ample canvas; written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``.
-    No digits (k = 0): a line of print alone (:func:`digits.data.printed.phrase`)."""
+    No digits (k = 0): a line of print alone (:func:`digits.data.printed.phrase`). A fraction ``hand`` of
+    the words are written with the pen (:func:`digits.data.printed.pen_alpha`) rather than printed."""
     k, size = len(digits), rng.uniform(20, 64)
     marks, touching = _layout(rng, k, training, words) if k else ({0: printed.phrase(rng)}, set())
     room = sum(len(m) for m in marks.values())
-    canvas = np.zeros((int(3 * size), int((k + room) * 2 * size + 4 * size)), np.float32)
+    canvas = np.zeros((int(3.5 * size), int((k + room) * 2 * size + 4 * size)), np.float32)
     base, pen, x, after_mark = 2.2 * size, _pen_style(rng), int(size), 0
     width = size * pen.get("ratio", rng.uniform(0.09, 0.16)) if training else 0.0
     boxes: list[Box] = []
@@ -176,7 +177,7 @@ def _row_ink(
     loosely = loose > 0 and rng.random() < loose
     for i, digit in enumerate(digits):
         if i in marks:
-            after_mark = _write_marks(rng, canvas, marks[i], size, width, base)
+            after_mark = _write_marks(rng, canvas, marks[i], size, width, base, hand)
         scale = rng.uniform(*LOOSE_SCALE) if loosely else rng.uniform(0.88, 1.08)
         alpha = _pen(digit, size * scale, pen, aspect=rng.uniform(0.85, 1.15), angle=rng.uniform(-6, 6))
         y = round(base - alpha.shape[0] + rng.normal(0, 0.04 * size))
@@ -191,7 +192,7 @@ def _row_ink(
         _place(canvas, alpha, x, y)
         boxes.append(_shift(render.ink_box(alpha), x, y))
     if k in marks:
-        _write_marks(rng, canvas, marks[k], size, width, base)
+        _write_marks(rng, canvas, marks[k], size, width, base, hand)
     if boxes and training and rng.random() < 0.08:
         left, right = boxes[0][0] - size * rng.uniform(0, 0.3), boxes[-1][0] + boxes[-1][2] + size * rng.uniform(0, 0.3)
         line = signs.underline(right - left, width, rng)
@@ -201,12 +202,21 @@ def _row_ink(
 
 
 def _write_marks(
-    rng: np.random.Generator, canvas: npt.NDArray[np.float32], marks: str, size: float, width: float, base: float
+    rng: np.random.Generator,
+    canvas: npt.NDArray[np.float32],
+    marks: str,
+    size: float,
+    width: float,
+    base: float,
+    hand: float,
 ) -> int:
-    """Write ``marks`` after the ink on ``canvas`` (in place) and return the column after them."""
+    """Write ``marks`` after the ink on ``canvas`` (in place) and return the column after them; a word
+    is written with the pen (``width`` px) with probability ``hand``, else printed."""
     right = int(size) // 2
     for char in [marks] if printed.is_word(marks) else marks:
-        if printed.is_word(char):
+        if printed.is_word(char) and hand > 0 and rng.random() < hand:
+            alpha, lift = printed.pen_alpha(char, size, width, rng)
+        elif printed.is_word(char):
             alpha, lift = printed.printed_alpha(char, size, rng)
         else:
             alpha, lift = _mark(char, size, rng) if char in PUNCTUATION else signs.sign_alpha(char, size, width, rng)
@@ -218,10 +228,10 @@ def _write_marks(
 
 
 def _string(
-    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float, hand: float
 ) -> tuple[npt.NDArray[np.uint8], _Row]:
     """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
-    row = _row_ink(rng, digits, training, loose, words)
+    row = _row_ink(rng, digits, training, loose, words, hand)
     size = float(np.median([b[3] for b in row.boxes])) if row.boxes else row.size
     used = row.ink > 0.02
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
@@ -254,6 +264,7 @@ def digit_strings(
     loose: float = 0.0,
     words: float = 0.0,
     text_lines: float = 0.0,
+    hand_words: float = 0.0,
 ) -> list[StringSample]:
     """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
 
@@ -282,6 +293,10 @@ def digit_strings(
         With ``training``, the fraction of rows of print alone, no digit
         (a heading, a caption: ``text`` is empty, ``written`` holds the
         words). ``digits train-reader --text-lines`` sets it.
+    hand_words : float
+        The fraction of those words, and lines of print, written by hand
+        with the row's pen instead (:func:`digits.data.printed.pen_alpha`).
+        ``digits train-reader --hand-words`` sets it.
 
     Returns
     -------
@@ -299,6 +314,8 @@ def digit_strings(
         raise InputError(f"words is the fraction of rows with a printed word, from 0 to 1; got {words}.")
     if not 0.0 <= text_lines <= 1.0:
         raise InputError(f"text_lines is the fraction of rows of print alone, from 0 to 1; got {text_lines}.")
+    if not 0.0 <= hand_words <= 1.0:
+        raise InputError(f"hand_words is the fraction of words written by hand, from 0 to 1; got {hand_words}.")
     x, y = _check_digits(images, labels)
     out = []
     for i in range(n):
@@ -306,7 +323,7 @@ def digit_strings(
         src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
         if training and text_lines > 0 and rng.random() < text_lines:
             src = src[:0]
-        image, row = _string(rng, x[src], training, loose, words)
+        image, row = _string(rng, x[src], training, loose, words, hand_words)
         text = "".join(str(int(d)) for d in y[src])
         written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text)) + row.marks.get(len(text), "")
         sources = tuple(int(s) for s in src)
