@@ -116,8 +116,9 @@ class ReadOptions:
     printed_words : bool
         True: a form's printed label before a number ("ZIP", "Total:") or unit
         after it ("kg") is left out, and so is a line of print alone (a heading,
-        a caption). The line readers read letters as digits ("ZIP" as 218); two
-        more readers, trained on rows with printed words and lines of print
+        a caption); words written by hand, often. The line readers read letters
+        as digits ("ZIP" as 218); two more readers, trained on rows with printed
+        and handwritten words and lines of them
         (:data:`digits.models.line_reader.SHIPPED_WORDS`), read each line too,
         and a run of marks at either end of a line in which neither of them
         reads a digit is a word when it holds at least :data:`WORD_RUN` marks
@@ -125,13 +126,15 @@ class ReadOptions:
         least that many marks in which neither reads a digit is print
         (:func:`printed_word_marks`). Measured with the shipped readers, off and
         on: of 1,000 rows of **validation** digits with a printed word (seed
-        4444, ``benchmarks/val_rows.py``), 117 and 867 read right;
+        4444, ``benchmarks/val_rows.py``), 117 and 868 read right;
         ``benchmarks/labelled_numbers.py`` (words and fonts the readers never
-        trained with) 41 and 232 of 243; ``benchmarks/printed_lines.py`` (lines
-        of print above or below a number, or alone) 115 and 288 of 288. Of the
-        4,000 other validation rows (plain, with signs, written loosely), no
-        row got worse when words were first left out, nor when lines of print
-        were (BENCHMARKS.md).
+        trained with) 41 and 230 of 243; ``benchmarks/printed_lines.py`` (lines
+        of print above or below a number, or alone) 115 and 288 of 288, and in
+        25 handwriting fonts, 0 and 245 of 300 phrases alone read as nothing, 96
+        and 247 of 375 numbers beside a written word read right. Of the 4,000
+        other validation rows (plain, with signs, written loosely), only 2
+        loosely written rows changed, both for the worse, when handwritten
+        words were learnt (BENCHMARKS.md).
     loose_spread : float
         A line whose :attr:`~digits.imaging.segment.Line.spread` is over this
         (its digits of uneven heights, off a common baseline) is read by the

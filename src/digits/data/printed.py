@@ -114,7 +114,7 @@ def _cap_ratio(name: str) -> float:
 @functools.lru_cache(maxsize=len(PEN_FONTS))
 def _pen_font(name: str) -> tuple[Any, float, float]:
     """A Hershey font, and its baseline and capital height in its own units (y up)."""
-    from HersheyFonts import HersheyFonts
+    from HersheyFonts import HersheyFonts  # type: ignore[import-untyped]
 
     font = HersheyFonts()
     font.load_default_font(name)

@@ -237,8 +237,9 @@ SHIPPED_LOOSE = ("loose-reader", "loose-reader-b")
 ``read`` reads unevenly written lines with them (``ReadOptions.loose_spread``)."""
 SHIPPED_WORDS = ("word-reader", "word-reader-b")
 """Two more shipped readers, the pair above fine-tuned on rows where 25 % carry a printed word
-(``digits train-reader --words 0.25``), then again with 15 % of the rows print alone (``--text-lines 0.15``):
-``read`` asks them only where a line's printed words are, and whether a line is print alone."""
+(``digits train-reader --words 0.25``), then again with 15 % of the rows print alone (``--text-lines 0.15``),
+then again with half of those words and lines written by hand (``--hand-words 0.5``): ``read`` asks them
+only where a line's words are, and whether a line is words alone."""
 
 
 @functools.cache
