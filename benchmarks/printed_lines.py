@@ -81,6 +81,10 @@ def main() -> None:
     new = {w.strip(":.!").lower() for p in PHRASES + WRITTEN_LABELS + WRITTEN_UNITS for w in p.split()}
     assert not trained & new, f"the words must be new to the readers: {trained & new}"
     recognizer = Recognizer(line_reader=args.reader)
+
+    def text(picture: npt.NDArray[np.uint8]) -> str:
+        return recognizer.read(photographed(picture, rng) if args.photo else picture).text
+
     right, total, misses = Counter(), Counter(), []
     for font in printed_fonts():
         for size in SIZES:
@@ -90,7 +94,7 @@ def main() -> None:
                 for layout in LAYOUTS:
                     want = "" if layout == "print alone" else number
                     picture = stacked(lines(layout, phrase, other, number, hand, font, size))
-                    got = recognizer.read(photographed(picture, rng) if args.photo else picture).text
+                    got = text(picture)
                     for key in (layout, Path(font).stem, f"{size} px", "all"):
                         right[key] += got == want
                         total[key] += 1
@@ -104,18 +108,12 @@ def main() -> None:
     for miss in misses[:20]:
         print("  ", *miss)
     fonts = handwriting_fonts()
-    nothing = sum(
-        recognizer.read(photographed(picture, rng) if args.photo else picture).text == ""
-        for picture in (written(phrase, path, 50) for path in fonts for phrase in PHRASES)
-    )
+    nothing = sum(text(written(phrase, path, 50)) == "" for path in fonts for phrase in PHRASES)
     print(f"\nhandwritten phrases alone, read as nothing: {nothing}/{len(fonts) * len(PHRASES)} ({len(fonts)} fonts)")
     beside = [(f"{word} {number}", number) for word in WRITTEN_LABELS for number in NUMBERS] + [
         (f"{number} {word}", number) for word in WRITTEN_UNITS for number in NUMBERS
     ]
-    read = sum(
-        recognizer.read(photographed(picture, rng) if args.photo else picture).text == number
-        for picture, number in ((written(text, path, 50), number) for path in fonts for text, number in beside)
-    )
+    read = sum(text(written(words, path, 50)) == number for path in fonts for words, number in beside)
     print(f"handwritten words beside a number, the number read: {read}/{len(fonts) * len(beside)}")
 
 

@@ -354,8 +354,9 @@ class Recognizer:
         Sharing a mark (touching digits), it is boxed by the mark's ink in the columns it
         was read from. A mark the line reader read nothing in may still be a digit
         (:meth:`_second_look`, on the reader's probabilities per frame ``frames`` (frames, 11)).
-        The marks of a printed word at either end of the line are left out: ``words`` are
-        the digits the word readers read in the line, one list per reader (:func:`printed_word_marks`).
+        The marks of a printed word at either end of the line, or of a line of words alone, are left
+        out: ``words`` are the digits the word readers read in the line, one list per reader
+        (:func:`printed_word_marks`).
         """
         result: list[list[ReadDigit]] = []
         for found, mark, whole in zip(_owners(line, read), line.marks, marks, strict=True):
