@@ -13,7 +13,8 @@ import pytest
 from digits.cli import main
 from digits.data.mnist import FILES, load_mnist
 from digits.data.renderings import row_marks
-from digits.runs import QUICK_SIZES
+from digits.data.variants import with_flagged_ones
+from digits.runs import FLAG_SEED, QUICK_SIZES
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -280,6 +281,27 @@ def test_benchmark_real_scores_the_shipped_model(capsys, mnist_dir, tmp_path):
 
 
 @pytest.mark.mnist
+def test_train_init_fine_tunes_a_saved_torch_model_of_the_same_name(capsys, mnist_dir, knn_run, tmp_path):
+    first, tuned = tmp_path / "first", tmp_path / "tuned"
+    small = ["--param", "channels=8,8,16", "--param", "hidden=16", "--param", "epochs=1", "--param", "threads=1"]
+    common = ["--quick", "--data-dir", str(mnist_dir), "--no-progress"]
+    assert run(capsys, "train", "fast-cnn", *small, "--out", str(first), *common)[0] == 0
+    code, _, err = run(capsys, "train", "fast-cnn", *small, "--init", str(first), "--out", str(tuned), *common)
+    assert code == 0, err
+    assert json.loads((tuned / "model.json").read_text())["info"]["data"]["init"] == str(first)
+    for model, init, message in [
+        ("fast-cnn", knn_run, "holds a knn model, not a fast-cnn"),
+        ("knn", first, "fine-tunes torch models only"),
+        ("fast-cnn", tmp_path / "nowhere", "does not exist"),
+    ]:
+        code, _, err = run(capsys, "train", model, "--init", str(init), "--out", str(tmp_path / "x"), *common)
+        assert code == 2 and message in err and "Traceback" not in err
+    code, _, err = run(capsys, "train", "fast-cnn", "--init", str(first), "--out", str(tmp_path / "x"), *common)
+    assert code == 2 and "Use the parameters it was saved with" in err  # the default channels are larger
+    assert not (tmp_path / "x").exists() and not (tmp_path / "x.checkpoint").exists()
+
+
+@pytest.mark.mnist
 def test_train_with_renderings_adds_them_to_the_training_set(capsys, mnist_dir, tmp_path):
     out = tmp_path / "tree-rendered"
     code, _, err = run(
@@ -291,6 +313,8 @@ def test_train_with_renderings_adds_them_to_the_training_set(capsys, mnist_dir, 
         "20",
         "--row-marks",
         "5",
+        "--flagged-ones",
+        "30",
         "--out",
         str(out),
         "--data-dir",
@@ -299,12 +323,13 @@ def test_train_with_renderings_adds_them_to_the_training_set(capsys, mnist_dir, 
     assert code == 0, err
     assert "render digits" in err and "cut rows into marks" in err  # the progress bars
     data = json.loads((out / "model.json").read_text())["info"]["data"]
-    assert data["renderings"] == 20 and data["row_marks"] == 5
+    assert data["renderings"] == 20 and data["row_marks"] == 5 and data["flagged_ones"] == 30
     train = load_mnist(mnist_dir).train.head(QUICK_SIZES["train"])
-    marks = len(row_marks(train.images, train.labels, 5, seed=0)[1])
+    images, labels = with_flagged_ones(train.images, train.labels, 30, FLAG_SEED)  # the rows draw on them too
+    marks = len(row_marks(images, labels, 5, seed=0)[1])
     assert marks >= 5
-    # 20 photos + 20 drawings (a few may hold no digit) + the marks of 5 rows
-    assert 5_000 + 36 + marks <= data["n_train"] <= 5_000 + 40 + marks
+    # 30 flagged 1s + 20 photos + 20 drawings (a few may hold no digit) + the marks of 5 rows
+    assert 5_030 + 36 + marks <= data["n_train"] <= 5_030 + 40 + marks
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "decision-tree", "--quick", "--renderings", "-3", "--out", str(tmp_path / "x")])
     assert exit_info.value.code == 2 and "whole number >= 0" in capsys.readouterr().err

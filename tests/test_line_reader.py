@@ -233,14 +233,14 @@ def test_train_reader_command_saves_a_reader(mnist_dir, tmp_path, capsys) -> Non
     out = tmp_path / "reader"
     code = main(["train-reader", "--rows", "40", "--val-rows", "10", "--epochs", "1", "--workers", "1",
                  "--channels", "8,8,16,24", "--hidden", "20", "--loose", "0.5", "--words", "0.3", "--text-lines", "0.2",
-                 "--hand-words", "0.5",
+                 "--hand-words", "0.5", "--flagged-ones", "5",
                  "--device", "cpu", "--data-dir", str(mnist_dir), "--out", str(out), "--no-progress"])  # fmt: skip
     assert code == 0
     assert "validation rows read exactly" in capsys.readouterr().out
     reader = load_line_reader(out)
     assert reader.card["info"]["n_train"] >= 35 and reader.card["info"]["loose"] == 0.5
     assert reader.card["info"]["words"] == 0.3 and reader.card["info"]["text_lines"] == 0.2
-    assert reader.card["info"]["hand_words"] == 0.5
+    assert reader.card["info"]["hand_words"] == 0.5 and reader.card["info"]["flagged_ones"] == 5
     assert reader.card["params"] == {"channels": [8, 8, 16, 24], "hidden": 20}
     assert reader.net.rnn.hidden_size == 20
 

@@ -295,3 +295,34 @@ def test_a_row_photographed_tilted_is_read_as_written(mnist_dir):
         picture, _ = paste_digits(list(images[start : start + 7]), [12] * 6, scale=3, margin=30)
         tilted = Image.fromarray(picture).rotate(12, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
         assert shipped.read(np.asarray(tilted)).text == "".join(str(d) for d in labels[start : start + 7])
+
+
+def _drawn(strokes: list[list[tuple[float, float]]], width: int, slant: float, left: float = 100) -> np.ndarray:
+    """Strokes in a unit box (x right, y down) drawn 150 px tall on a white 280x280 canvas with a round pen."""
+    from PIL import ImageDraw
+
+    canvas = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(canvas)
+    for stroke in strokes:
+        points = [(left + 150 * (x - slant * (y - 0.5)), 65 + 150 * y) for x, y in stroke]
+        pen.line(points, fill=0, width=width, joint="curve")
+        for x, y in (points[0], points[-1]):
+            pen.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=0)
+    return np.asarray(canvas)
+
+
+@pytest.mark.parametrize("slope", [35, 45])
+@pytest.mark.parametrize("width", [8, 16])
+@pytest.mark.parametrize("slant", [0.0, -0.15])
+def test_a_continental_1_is_a_1_and_a_7_stays_a_7(slope, width, slant):
+    """A 1 with a long flag sloping down from its top, as much of the world writes it (the shipped model
+    of the sixteenth session read most of these as 7), beside a plain and a crossed 7 in the same pen."""
+    t = np.deg2rad(slope)
+    one = [[(0.45 - 0.35 * np.cos(t), 0.35 * np.sin(t)), (0.45, 0.0), (0.45, 1.0)]]
+    seven = [[(0.1, 0.05), (0.7, 0.05), (0.3, 1.0)]]
+    crossed = [*seven, [(0.3, 0.5), (0.65, 0.5)]]
+    shipped = Recognizer()
+    for strokes, digit in ((one, 1), (seven, 7), (crossed, 7)):
+        picture = _drawn(strokes, width, slant)
+        assert shipped.predict(picture).digit == digit
+        assert shipped.read(picture).text == str(digit)

@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 import resume_worker  # tests/ is on sys.path, like conftest
 from conftest import make_fake_digits
-from digits.errors import InputError
+from digits.errors import InputError, ModelFileError
 from digits.models import create_model, get_model_class, list_models, load_model
 from digits.models.augment import Augmentation, augment_batch
 from digits.models.nets import ARCHITECTURES, build_net, count_parameters, output_shape
@@ -240,6 +240,23 @@ def test_resume_refuses_a_checkpoint_of_another_run(fake_digits, tmp_path):
     other = create_model("cnn-s2", **{**TINY, "epochs": 1, "learning_rate": 0.01})
     other.checkpoint_dir, other.resume = tmp_path, True
     with pytest.raises(InputError, match="different run"):
+        other.fit(X, y)
+
+
+def test_a_fine_tune_starts_from_the_saved_weights(fake_digits, tmp_path):
+    X, y, _, _ = fake_digits
+    first = create_model("cnn-s2", **TINY).fit(X, y)
+    first.save(tmp_path / "first")
+    still = create_model("cnn-s2", **{**TINY, "learning_rate": 1e-12, "weight_decay": 0.0, "epochs": 1})
+    still.init_dir = tmp_path / "first"
+    still.fit(X, y)  # too small a step to move: the weights are the saved ones, not new random ones
+    before, after = first.net_.state_dict(), still.net_.state_dict()
+    assert all(torch.allclose(before[k].float(), after[k].float(), atol=1e-6) for k in before if "running" not in k)
+    fresh = create_model("cnn-s2", **{**TINY, "learning_rate": 1e-12, "weight_decay": 0.0, "epochs": 1}).fit(X, y)
+    assert not all(torch.allclose(fresh.net_.state_dict()[k].float(), before[k].float(), atol=1e-3) for k in before)
+    other = create_model("cnn-s2", **{**TINY, "channels": 4})
+    other.init_dir = tmp_path / "first"
+    with pytest.raises(ModelFileError, match="Use the parameters it was saved with"):
         other.fit(X, y)
 
 

@@ -22,15 +22,19 @@ import numpy as np
 from digits.data.download import ProgressFn
 from digits.data.mnist import MnistSplits, load_mnist
 from digits.data.renderings import rendered_digits, row_marks
+from digits.data.variants import with_flagged_ones
 from digits.errors import InputError
 from digits.evaluation import Evaluation, evaluate, write_report
 from digits.evaluation.calibration import apply_temperature, ece, fit_temperature
 from digits.models import DigitModel, create_model
 from digits.models.registry import get_model_class, model_params
-from digits.models.store import load_model, model_size_bytes, record_info
+from digits.models.store import load_model, model_size_bytes, read_card, record_info
+from digits.models.torch_model import TorchModel
 
 QUICK_SIZES = {"train": 5_000, "val": 1_000, "test": 2_000}
 """Subset sizes used by ``quick=True`` (smoke tests and demos)."""
+FLAG_SEED = 7_368_787
+"""Added to the run's seed for the flagged 1s (:attr:`RunConfig.flagged_ones`)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,13 @@ class RunConfig:
         Add the one-digit marks that ``read``'s segmentation cuts from this many
         photographed rows of train-split digits, about 4.5 a row
         (:func:`digits.data.renderings.row_marks`); 0 for none.
+    init : pathlib.Path or None
+        Start from the weights of this saved model folder (a fine-tune of a
+        torch model of the same name and size) instead of random ones.
+    flagged_ones : int
+        Add this many train-split 1s redrawn with a continental flag
+        (:func:`digits.data.variants.flagged_ones`), before the renderings and
+        rows are made, so that those draw on them too; 0 for none.
     """
 
     model: str
@@ -73,6 +84,8 @@ class RunConfig:
     resume: bool = False
     renderings: int = 0
     row_marks: int = 0
+    flagged_ones: int = 0
+    init: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,18 @@ def split_for(splits: MnistSplits, name: str, quick: bool) -> tuple[Any, Any]:
     return subset.images, subset.labels
 
 
+def _init_dir(config: RunConfig) -> Path | None:
+    """``config.init`` once checked to hold a saved model of ``config.model``; None when not given."""
+    if config.init is None:
+        return None
+    name = read_card(config.init).get("name")
+    if name != config.model:
+        raise InputError(
+            f"--init {config.init} holds a {name} model, not a {config.model}: pass a {config.model} folder."
+        )
+    return config.init
+
+
 def train_run(
     config: RunConfig,
     *,
@@ -156,16 +181,19 @@ def train_run(
         raise InputError("--resume needs --out RUN_DIR: the folder of the run to continue.")
     model = build_model(config)
     rank = process_rank()
-    trains_in_epochs = hasattr(model, "checkpoint_dir")
-    if world_size() > 1 and not trains_in_epochs:
+    if world_size() > 1 and not isinstance(model, TorchModel):
         raise InputError(f"{config.model} cannot train under torchrun; only torch models can.")
     splits = load_mnist(config.data_dir, progress=on_download if rank == 0 else None)
     out = config.out or default_run_dir(config.model)
-    if trains_in_epochs:
+    if isinstance(model, TorchModel):
         model.checkpoint_dir, model.resume = checkpoint_dir_for(out), config.resume
+        model.init_dir = _init_dir(config)
+    elif config.init is not None:
+        raise InputError(f"--init fine-tunes torch models only; {config.model} trains from scratch.")
     model.progress = on_epoch if rank == 0 else None
     X, y = split_for(splits, "train", config.quick)
     seed, added = config.seed or 0, []
+    X, y = with_flagged_ones(X, y, config.flagged_ones, seed + FLAG_SEED)
     if config.renderings:
         added.append(rendered_digits(X, y, config.renderings, seed, progress=on_render if rank == 0 else None))
     if config.row_marks:
@@ -190,6 +218,8 @@ def train_run(
             "n_val": len(y_val),
             "renderings": config.renderings,
             "row_marks": config.row_marks,
+            "flagged_ones": config.flagged_ones,
+            "init": None if config.init is None else str(config.init),
         },
     )
     model.save(out)

@@ -65,6 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="also train on the one-digit marks that read's segmentation cuts from N photographed rows of "
         "train-split digits, about 4.5 a row (default: 0, none)",
     )
+    p.add_argument(
+        "--init",
+        type=_path,
+        default=None,
+        metavar="DIR",
+        help="fine-tune: start from the weights of this saved model folder of the same torch model and size "
+        "(default: random weights)",
+    )
+    p.add_argument(
+        "--flagged-ones",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="also train on N train-split 1s redrawn with a continental flag (a 1 that much of the world "
+        "writes and MNIST lacks); the renderings and rows draw on them too (default: 0, none)",
+    )
     _add_common(p)
     p.set_defaults(func=commands.cmd_train)
 

@@ -39,6 +39,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         resume=args.resume,
         renderings=args.renderings,
         row_marks=args.row_marks,
+        flagged_ones=args.flagged_ones,
+        init=args.init,
     )
     main_process = process_rank() == 0
     show = not args.no_progress and main_process

@@ -11,7 +11,14 @@ from digits.cli.progress import count_bar
 
 def add_reader_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``digits train-reader`` to ``sub``, the ``add_subparsers()`` object of the ``digits`` parser."""
-    from digits.cli import _add_common, _path, _positive_int, _probability, int_in  # digits.cli imports us
+    from digits.cli import (  # digits.cli imports us
+        _add_common,
+        _non_negative_int,
+        _path,
+        _positive_int,
+        _probability,
+        int_in,
+    )
     from digits.cli.serve import _positive_float
 
     p = sub.add_parser(
@@ -65,6 +72,14 @@ def add_reader_parser(sub: argparse._SubParsersAction) -> None:
         help="fraction of those printed words and lines of print written by hand instead, with the row's pen "
         "(default: 0)",
     )
+    p.add_argument(
+        "--flagged-ones",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="add N train-split 1s redrawn with a continental flag to the digits the training rows are "
+        "written with (default: 0)",
+    )
     p.add_argument("--seed", type=int_in(0, None, "a whole number >= 0"), default=0, help="seed (default: 0)")
     p.add_argument("--workers", type=_positive_int, default=None, help="rendering processes (default: CPU count)")
     p.add_argument(
@@ -92,14 +107,17 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     """Render rows of the train split (and of the validation split), train, save, print the accuracy."""
     from digits.data.line_rows import line_rows
     from digits.data.mnist import load_mnist
+    from digits.data.variants import with_flagged_ones
     from digits.models.line_reader import load_line_reader
     from digits.models.line_train import train_line_reader
+    from digits.runs import FLAG_SEED
 
     init = load_line_reader(args.init) if args.init is not None else None
     data = load_mnist(args.data_dir)
+    images, labels = with_flagged_ones(data.train.images, data.train.labels, args.flagged_ones, args.seed + FLAG_SEED)
     with count_bar("render training rows", not args.no_progress, unit="row") as bar:
         strips, texts = line_rows(
-            data.train.images, data.train.labels, args.rows, args.seed, workers=args.workers, progress=bar,
+            images, labels, args.rows, args.seed, workers=args.workers, progress=bar,
             loose=args.loose, words=args.words, text_lines=args.text_lines, hand_words=args.hand_words,
         )  # fmt: skip
     with count_bar("render validation rows", not args.no_progress, unit="row") as bar:
@@ -124,6 +142,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     reader.card["info"]["words"] = args.words
     reader.card["info"]["text_lines"] = args.text_lines
     reader.card["info"]["hand_words"] = args.hand_words
+    reader.card["info"]["flagged_ones"] = args.flagged_ones
     reader.save(args.out)
     info = reader.card["info"]
     print(f"line reader saved to {args.out}: {info['val_exact']:.2%} of {info['n_val']} validation rows read exactly")

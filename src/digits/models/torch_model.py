@@ -202,6 +202,10 @@ class TorchModel(DigitModel):
     resume : bool
         Runtime setting: continue from ``checkpoint_dir`` when it holds a
         checkpoint of this same run.
+    init_dir : pathlib.Path or None
+        Runtime setting: start training from the weights saved in this model
+        folder (a fine-tune; the network must be the same size) instead of
+        random ones.
     onnx_ : OnnxPredictor or None
         Set by :meth:`use_onnxruntime`: predictions then come from onnxruntime.
     net_ : torch.nn.Module
@@ -215,6 +219,7 @@ class TorchModel(DigitModel):
     train_defaults: ClassVar[dict[str, Any]] = {}
     checkpoint_dir: Path | None = None
     resume: bool = False
+    init_dir: Path | None = None
     onnx_: Any = None  # an OnnxPredictor once use_onnxruntime() is called
 
     # the hyperparameters every subclass's generated __init__ stores
@@ -330,8 +335,9 @@ class TorchModel(DigitModel):
                 with torch.random.fork_rng(devices=devices):  # leave the caller's RNG alone
                     torch.manual_seed(self.seed)  # initial weights
                     checkpoint = None if self.checkpoint_dir is None else Path(self.checkpoint_dir) / CHECKPOINT_FILE
+                    net = self._new_net() if self.init_dir is None else self._saved_net(Path(self.init_dir))
                     trainer = Trainer(
-                        self._new_net(), settings, ctx, self._log_epoch, self.history_,
+                        net, settings, ctx, self._log_epoch, self.history_,
                         checkpoint=checkpoint, fingerprint=self._fingerprint(labels, val, ctx.world_size),
                     )  # fmt: skip
                     self.best_epoch_ = trainer.fit(images, labels, val, resume=self.resume)
@@ -394,18 +400,24 @@ class TorchModel(DigitModel):
         return [WEIGHTS]
 
     def _load_weights(self, directory: Path) -> None:
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
         from digits.models.distributed import resolve_device
 
         self._check_params()
+        self.net_ = self._saved_net(directory).to(resolve_device(self.device, strict=False)).eval()
+        self.inference_net_ = None
+
+    def _saved_net(self, directory: Path) -> Any:
+        """The network these hyperparameters describe, with the weights saved in ``directory``."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
         net = self._new_net()
         try:
             net.load_state_dict(load_file(str(directory / WEIGHTS)))
-        except (RuntimeError, SafetensorError) as exc:
+        except (OSError, RuntimeError, SafetensorError) as exc:
+            first = str(exc).strip().splitlines()[:2]
             raise ModelFileError(
-                f"{directory / WEIGHTS} does not fit a {self.name} with these parameters: {exc}"
+                f"{directory / WEIGHTS} does not fit a {self.name} with these parameters ({' '.join(first)}). "
+                f"Use the parameters it was saved with: 'params' in {directory / 'model.json'}."
             ) from exc
-        self.net_ = net.to(resolve_device(self.device, strict=False)).eval()
-        self.inference_net_ = None
+        return net
