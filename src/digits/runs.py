@@ -33,8 +33,6 @@ from digits.models.torch_model import TorchModel
 
 QUICK_SIZES = {"train": 5_000, "val": 1_000, "test": 2_000}
 """Subset sizes used by ``quick=True`` (smoke tests and demos)."""
-FLAG_SEED = 7_368_787
-"""Added to the run's seed for the flagged 1s (:attr:`RunConfig.flagged_ones`)."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +191,7 @@ def train_run(
     model.progress = on_epoch if rank == 0 else None
     X, y = split_for(splits, "train", config.quick)
     seed, added = config.seed or 0, []
-    X, y = with_flagged_ones(X, y, config.flagged_ones, seed + FLAG_SEED)
+    X, y = with_flagged_ones(X, y, config.flagged_ones, seed)
     if config.renderings:
         added.append(rendered_digits(X, y, config.renderings, seed, progress=on_render if rank == 0 else None))
     if config.row_marks:

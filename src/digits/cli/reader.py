@@ -110,11 +110,10 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     from digits.data.variants import with_flagged_ones
     from digits.models.line_reader import load_line_reader
     from digits.models.line_train import train_line_reader
-    from digits.runs import FLAG_SEED
 
     init = load_line_reader(args.init) if args.init is not None else None
     data = load_mnist(args.data_dir)
-    images, labels = with_flagged_ones(data.train.images, data.train.labels, args.flagged_ones, args.seed + FLAG_SEED)
+    images, labels = with_flagged_ones(data.train.images, data.train.labels, args.flagged_ones, args.seed)
     with count_bar("render training rows", not args.no_progress, unit="row") as bar:
         strips, texts = line_rows(
             images, labels, args.rows, args.seed, workers=args.workers, progress=bar,

@@ -33,6 +33,8 @@ MIN_OPENING = 30.0
 """Least angle in degrees between the flag and the stem below it: a flag folded closer reads as a hook."""
 FLAG_LENGTH = (0.18, 0.42)
 """The flag's length as a fraction of the stem's, drawn uniformly."""
+SEED_OFFSET = 7_368_787
+"""Added to the caller's seed, so the flags never share a seed with the renderings of the same run."""
 MAX_SPREAD = 1.6
 """A 1 is plain when its ink's spread across the stem (2nd to 98th percentile) is at most
 this many stroke widths: it has no flag, foot or bend of its own yet."""
@@ -52,7 +54,8 @@ def flagged_ones(
         Flagged 1s to make (plain 1s are reused, each time with another flag,
         when there are fewer than ``n``).
     seed : int
-        The same arguments give the same digits.
+        The run's seed (:data:`SEED_OFFSET` is added); the same arguments
+        give the same digits.
 
     Returns
     -------
@@ -64,7 +67,7 @@ def flagged_ones(
     """
     x, y = _check_digits(images, labels)
     _check_n(n)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed + SEED_OFFSET)
     ones = x[y == 1]
     made = list(_flagged(ones[rng.permutation(len(ones))], n, rng)) if n else []
     if len(made) < n:
