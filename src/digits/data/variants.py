@@ -18,9 +18,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageDraw
 from scipy import ndimage
 
+from digits.data.strokes import paths_alpha
 from digits.data.synth import _check_digits, _check_n
 from digits.errors import InputError
 from digits.imaging.normalize import to_mnist
@@ -130,19 +130,6 @@ def add_flag(digit: npt.NDArray[np.uint8], rng: np.random.Generator) -> npt.NDAr
     flag = np.array([-np.cos(slope), np.sin(slope)])
     end = top + flag * length * rng.uniform(*FLAG_LENGTH)
     bend = (top + end) / 2 + np.array([flag[1], -flag[0]]) * rng.normal(0.0, 0.04) * length  # a slight curve
-    pen = _pen(ink.shape, [top, bend, end], width, level=float(np.percentile(ink[ink >= 0.5], 75)))
-    return to_mnist(np.maximum(ink, pen))
+    flag_ink = paths_alpha([np.stack([top, bend, end])], width, (ink.shape[1], ink.shape[0]), supersample=2)
+    return to_mnist(np.maximum(ink, flag_ink * float(np.percentile(ink[ink >= 0.5], 75))))
 
-
-def _pen(
-    shape: tuple[int, ...], path: list[npt.NDArray[np.float64]], width: float, level: float
-) -> npt.NDArray[np.float32]:
-    """A round-ended stroke along ``path`` (points (x, y)), ``width`` wide, at grey ``level``; shape ``shape``."""
-    sheet = Image.new("L", (shape[1] * 2, shape[0] * 2), 0)  # drawn at twice the size, then halved: smooth edges
-    draw = ImageDraw.Draw(sheet)
-    points = [(float(x) * 2, float(y) * 2) for x, y in path]
-    draw.line(points, fill=255, width=max(1, round(width * 2)), joint="curve")
-    for x, y in (points[0], points[-1]):
-        draw.ellipse([x - width, y - width, x + width, y + width], fill=255)
-    small = np.asarray(sheet.resize((shape[1], shape[0]), Image.Resampling.BOX), np.float32) / 255.0
-    return small * level
