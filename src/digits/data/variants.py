@@ -132,4 +132,3 @@ def add_flag(digit: npt.NDArray[np.uint8], rng: np.random.Generator) -> npt.NDAr
     bend = (top + end) / 2 + np.array([flag[1], -flag[0]]) * rng.normal(0.0, 0.04) * length  # a slight curve
     flag_ink = paths_alpha([np.stack([top, bend, end])], width, (ink.shape[1], ink.shape[0]), supersample=2)
     return to_mnist(np.maximum(ink, flag_ink * float(np.percentile(ink[ink >= 0.5], 75))))
-
