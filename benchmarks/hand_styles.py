@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageDraw
+from PIL import Image
 from printed_lines import photographed
 
 from digits import Recognizer
+from digits.data.strokes import draw_paths
 
 Stroke = list[tuple[float, float]]
 
@@ -99,7 +100,6 @@ ROW_STYLES = {
 def draw(strokes: list[Stroke], rng: np.random.Generator, size: int = 280) -> npt.NDArray[np.uint8]:
     """The strokes drawn on a white ``size`` x ``size`` canvas with a round black brush; (size, size)."""
     canvas = Image.new("L", (size, size), 255)
-    pen = ImageDraw.Draw(canvas)
     height, width = rng.uniform(0.4, 0.65) * size, rng.uniform(6, 22)
     turn, slant, stretch = np.deg2rad(rng.uniform(-8, 8)), rng.uniform(-0.25, 0.1), rng.uniform(0.8, 1.2)
     middle = rng.uniform(0.4, 0.6, 2) * size
@@ -108,7 +108,7 @@ def draw(strokes: list[Stroke], rng: np.random.Generator, size: int = 280) -> np
         x, y = (points[:, 0] - 0.33) * stretch, points[:, 1] - 0.5
         x = x - slant * y
         x, y = x * np.cos(turn) - y * np.sin(turn), x * np.sin(turn) + y * np.cos(turn)
-        _line(pen, [(middle[0] + height * a, middle[1] + height * b) for a, b in zip(x, y, strict=True)], width)
+        draw_paths(canvas, [np.stack([middle[0] + height * x, middle[1] + height * y], axis=1)], width)
     return np.asarray(canvas)
 
 
@@ -116,23 +116,15 @@ def row(text: str, hand: tuple[str, str], rng: np.random.Generator, height: int 
     """``text`` written in one line with the styles above (1s and 7s as ``hand``); (2 height, w)."""
     styles = {**ROW_STYLES, "1": hand[0], "7": hand[1]}
     canvas = Image.new("L", (int(len(text) * height * 0.8 + 80), 2 * height), 255)
-    pen = ImageDraw.Draw(canvas)
     width, slant, left = rng.uniform(4, 9), rng.uniform(-0.2, 0.1), 40.0
     for char in text:
         size = height * rng.uniform(0.9, 1.1)
         for stroke in STYLES[styles[char]][1]:
             points = np.asarray(stroke) + rng.normal(0, 0.012, (len(stroke), 2))
             x = points[:, 0] - slant * (points[:, 1] - 0.5)
-            _line(pen, [(left + size * a, height / 2 + size * b) for a, b in zip(x, points[:, 1], strict=True)], width)
+            draw_paths(canvas, [np.stack([left + size * x, height / 2 + size * points[:, 1]], axis=1)], width)
         left += size * rng.uniform(0.7, 0.9)
     return np.asarray(canvas)
-
-
-def _line(pen: ImageDraw.ImageDraw, points: list[tuple[float, float]], width: float) -> None:
-    """One pen stroke through ``points`` with round ends."""
-    pen.line(points, fill=0, width=round(width), joint="curve")
-    for x, y in (points[0], points[-1]):
-        pen.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=0)
 
 
 def main() -> None:
