@@ -4,9 +4,9 @@ Three sets of ``digit_strings(N, seed, validation digits)``: seed 4242, seed
 777, and seed 4242 with the training rows' other signs (``training=True``:
 ``$ € £ / ( ) # + % x :`` and underlines, which ``read`` must skip). Prints
 how many rows each reader reads exactly, and their sum. Two more sets are
-counted apart: seed 4343 written loosely (``loose=1.0``: digits of uneven
+counted apart: seed 4343 written loosely (``RowStyle(loose=1.0)``: digits of uneven
 heights off a common baseline, as real hands write) and seed 4444 with a
-printed word before or after the digits (``words=1.0``: "Date:", "kg", in
+printed word before or after the digits (``RowStyle(words=1.0)``: "Date:", "kg", in
 the fonts the readers train with; ``benchmarks/labelled_numbers.py`` tries
 words and a font they never saw). The test sets (``digits benchmark --real``)
 are for the final figures only.
@@ -24,7 +24,7 @@ import argparse
 import time
 
 from digits.data.mnist import load_mnist
-from digits.data.strings import digit_strings
+from digits.data.strings import RowStyle, digit_strings
 from digits.recognizer import Recognizer
 
 SETS = {
@@ -44,7 +44,9 @@ def main() -> None:
     args = parser.parse_args()
     data = load_mnist()
     rows = {
-        name: digit_strings(args.n, seed, data.val.images, data.val.labels, training=signs, loose=loose, words=words)
+        name: digit_strings(
+            args.n, seed, data.val.images, data.val.labels, training=signs, style=RowStyle(loose=loose, words=words)
+        )
         for name, (seed, signs, loose, words) in (SETS | APART).items()
     }
     print(f"| line reader | {' | '.join(SETS)} | sum | {' | '.join(APART)} | seconds |")

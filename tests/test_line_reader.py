@@ -10,7 +10,7 @@ from PIL import ImageDraw
 
 from digits.cli import main
 from digits.data.line_rows import line_rows
-from digits.data.strings import digit_strings
+from digits.data.strings import RowStyle, digit_strings
 from digits.errors import ModelFileError
 from digits.imaging.lines import DIGIT_HEIGHT, HEIGHT
 from digits.imaging.segment import segment_lines
@@ -208,7 +208,7 @@ def test_a_printed_word_is_a_run_of_marks_at_a_line_end_the_word_readers_read_no
 
 def test_rows_with_a_printed_word_are_read_as_their_digits(mnist_dir) -> None:
     images, labels = mnist_test(mnist_dir)
-    worded = digit_strings(30, 5, images, labels, training=True, words=1.0)
+    worded = digit_strings(30, 5, images, labels, training=True, style=RowStyle(words=1.0))
     plain = digit_strings(30, 123, images, labels)
     right = {}
     for words in (True, False):
@@ -220,7 +220,7 @@ def test_rows_with_a_printed_word_are_read_as_their_digits(mnist_dir) -> None:
 
 def test_unevenly_written_lines_are_read_by_the_loose_readers(mnist_dir) -> None:
     images, labels = mnist_test(mnist_dir)
-    rows = {loose: digit_strings(40, 9, images, labels, loose=loose) for loose in (0.0, 1.0)}
+    rows = {loose: digit_strings(40, 9, images, labels, style=RowStyle(loose=loose)) for loose in (0.0, 1.0)}
     recognizer = Recognizer()
     loose_pair = shipped_line_readers(SHIPPED_LOOSE)
     sent = {k: sum(recognizer._readers(segment_lines(r.image)[0]) == loose_pair for r in rows[k]) for k in rows}

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from digits.data import printed, render, strokes
 from digits.data.mnist import load_mnist
 from digits.data.samples import Sample, StringSample, read_set, write_set
-from digits.data.strings import PUNCTUATION, digit_strings
+from digits.data.strings import PUNCTUATION, RowStyle, digit_strings
 from digits.data.synth import drawn_digits, photo_digits
 from digits.errors import DataError, InputError
 
@@ -164,7 +164,7 @@ def test_rows_written_loosely_vary_in_height_and_baseline(digits) -> None:
     # the line reader's training rows: real hands write a small 0 raised, a 7 hanging below
     def spread(loose: float) -> tuple[float, float]:
         heights, bottoms = [], []
-        for s in digit_strings(40, 6, *digits, loose=loose):
+        for s in digit_strings(40, 6, *digits, style=RowStyle(loose=loose)):
             size = np.median([h for _, _, _, h in s.boxes])
             heights += [h / size for _, _, _, h in s.boxes]
             bottoms += list(
@@ -174,14 +174,14 @@ def test_rows_written_loosely_vary_in_height_and_baseline(digits) -> None:
 
     plain, loose = spread(0.0), spread(1.0)
     assert loose[0] > 2 * plain[0] and loose[1] > 2 * plain[1]
-    assert same(digit_strings(5, 6, *digits), digit_strings(5, 6, *digits, loose=0.0))
+    assert same(digit_strings(5, 6, *digits), digit_strings(5, 6, *digits, style=RowStyle(loose=0.0)))
     with pytest.raises(InputError, match="fraction of rows written loosely"):
-        digit_strings(1, 0, *digits, loose=1.5)
+        digit_strings(1, 0, *digits, style=RowStyle(loose=1.5))
 
 
 def test_training_rows_may_carry_a_printed_word(digits) -> None:
     # forms print a label before the field ("Date:") or a unit after it ("kg"): the reader learns to skip them
-    rows = digit_strings(12, 7, *digits, training=True, words=1.0)
+    rows = digit_strings(12, 7, *digits, training=True, style=RowStyle(words=1.0))
     for s in rows:
         word = "".join(c for c in s.written if c.isalpha() and c != "x")
         assert word and s.text.isdigit(), s.written
@@ -196,15 +196,15 @@ def test_training_rows_may_carry_a_printed_word(digits) -> None:
         assert outside.size and outside.min() < 0.6 * paper, f"no printed ink beside the digits of {s.written!r}"
     assert any(s.written[0].isalpha() for s in rows) and any(s.written[-1].isalpha() for s in rows)
     plain = digit_strings(5, 6, *digits, training=True)
-    assert same(plain, digit_strings(5, 6, *digits, training=True, words=0.0))
+    assert same(plain, digit_strings(5, 6, *digits, training=True, style=RowStyle(words=0.0)))
     assert all(not any(c.isalpha() and c != "x" for c in s.written) for s in plain)
     with pytest.raises(InputError, match="fraction of rows with a printed word"):
-        digit_strings(1, 0, *digits, words=-0.1)
+        digit_strings(1, 0, *digits, style=RowStyle(words=-0.1))
 
 
 def test_training_rows_may_be_print_alone(digits) -> None:
     # a heading or a caption holds no digit: the reader learns to read such a line as nothing
-    rows = digit_strings(30, 8, *digits, training=True, text_lines=0.5)
+    rows = digit_strings(30, 8, *digits, training=True, style=RowStyle(text_lines=0.5))
     alone = [s for s in rows if not s.text]
     assert 5 <= len(alone) <= 25 and all(s.text.isdigit() for s in rows if s.text)
     for s in alone:
@@ -212,22 +212,24 @@ def test_training_rows_may_be_print_alone(digits) -> None:
         grey = s.image.mean(axis=2)
         assert grey.min() < 0.6 * np.median(grey), f"no printed ink in {s.written!r}"
     plain = digit_strings(5, 6, *digits, training=True)
-    assert same(plain, digit_strings(5, 6, *digits, training=True, text_lines=0.0))
-    assert all(s.text for s in digit_strings(10, 8, *digits, text_lines=1.0)), "evaluation rows always hold digits"
+    assert same(plain, digit_strings(5, 6, *digits, training=True, style=RowStyle(text_lines=0.0)))
+    assert all(s.text for s in digit_strings(10, 8, *digits, style=RowStyle(text_lines=1.0))), (
+        "evaluation rows always hold digits"
+    )
     with pytest.raises(InputError, match="fraction of rows of print alone"):
-        digit_strings(1, 0, *digits, text_lines=2.0)
+        digit_strings(1, 0, *digits, style=RowStyle(text_lines=2.0))
 
 
 def test_words_may_be_written_by_hand(digits) -> None:
     # the same rows, their words written with the row's pen (a Hershey stroke font) instead of printed
-    printed_rows = digit_strings(8, 9, *digits, training=True, words=1.0)
-    written_rows = digit_strings(8, 9, *digits, training=True, words=1.0, hand_words=1.0)
+    printed_rows = digit_strings(8, 9, *digits, training=True, style=RowStyle(words=1.0))
+    written_rows = digit_strings(8, 9, *digits, training=True, style=RowStyle(words=1.0, hand_words=1.0))
     assert [s.written for s in written_rows] == [s.written for s in printed_rows]
     pairs = zip(written_rows, printed_rows, strict=True)
     assert all(a.image.shape != b.image.shape or (a.image != b.image).any() for a, b in pairs)
-    assert same(printed_rows, digit_strings(8, 9, *digits, training=True, words=1.0, hand_words=0.0))
+    assert same(printed_rows, digit_strings(8, 9, *digits, training=True, style=RowStyle(words=1.0, hand_words=0.0)))
     with pytest.raises(InputError, match="fraction of words written by hand"):
-        digit_strings(1, 0, *digits, hand_words=-1.0)
+        digit_strings(1, 0, *digits, style=RowStyle(hand_words=-1.0))
 
 
 def test_a_word_written_by_hand_stands_on_the_baseline_at_about_the_digits_height() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from digits.cli.progress import count_bar
@@ -107,6 +108,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     """Render rows of the train split (and of the validation split), train, save, print the accuracy."""
     from digits.data.line_rows import line_rows
     from digits.data.mnist import load_mnist
+    from digits.data.strings import RowStyle
     from digits.data.variants import with_flagged_ones
     from digits.models.line_reader import load_line_reader
     from digits.models.line_train import train_line_reader
@@ -114,15 +116,13 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     init = load_line_reader(args.init) if args.init is not None else None
     data = load_mnist(args.data_dir)
     images, labels = with_flagged_ones(data.train.images, data.train.labels, args.flagged_ones, args.seed)
+    style = RowStyle(loose=args.loose, words=args.words, text_lines=args.text_lines, hand_words=args.hand_words)
     with count_bar("render training rows", not args.no_progress, unit="row") as bar:
-        strips, texts = line_rows(
-            images, labels, args.rows, args.seed, workers=args.workers, progress=bar,
-            loose=args.loose, words=args.words, text_lines=args.text_lines, hand_words=args.hand_words,
-        )  # fmt: skip
+        strips, texts = line_rows(images, labels, args.rows, args.seed, workers=args.workers, progress=bar, style=style)
     with count_bar("render validation rows", not args.no_progress, unit="row") as bar:
         val = line_rows(
-            data.val.images, data.val.labels, args.val_rows, args.seed + 1, workers=args.workers, progress=bar,
-            loose=args.loose, words=args.words, text_lines=args.text_lines, hand_words=args.hand_words,
+            data.val.images, data.val.labels, args.val_rows, args.seed + 1,
+            workers=args.workers, progress=bar, style=style,
         )  # fmt: skip
     reader = train_line_reader(
         strips,
@@ -137,10 +137,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         init=init,
         log=lambda s: print(s, file=sys.stderr),
     )
-    reader.card["info"]["loose"] = args.loose  # how the rows were written, beside how they were learnt
-    reader.card["info"]["words"] = args.words
-    reader.card["info"]["text_lines"] = args.text_lines
-    reader.card["info"]["hand_words"] = args.hand_words
+    reader.card["info"].update(asdict(style))  # how the rows were written, beside how they were learnt
     reader.card["info"]["flagged_ones"] = args.flagged_ones
     reader.save(args.out)
     info = reader.card["info"]

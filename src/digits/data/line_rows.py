@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from digits.data.pool import map_over_digits
 from digits.data.renderings import row_tasks, segmented_rows
+from digits.data.strings import PLAIN, RowStyle
 from digits.data.synth import _check_n
 
 CHUNK = 100
@@ -36,10 +37,7 @@ def line_rows(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    loose: float = 0.0,
-    words: float = 0.0,
-    text_lines: float = 0.0,
-    hand_words: float = 0.0,
+    style: RowStyle = PLAIN,
 ) -> Lines:
     """Strips of ``n`` photographed rows of the given digits, and their texts.
 
@@ -56,23 +54,16 @@ def line_rows(
         Processes in parallel (default: the CPU count; 1 renders here).
     progress : callable, optional
         Called as ``progress(done, n)`` as chunks finish.
-    loose : float
-        The fraction of rows written loosely: digits of uneven heights off a
-        common baseline (:func:`digits.data.strings.digit_strings`); the
-        shipped readers were trained without (0).
-    words : float
-        The fraction of rows with a printed word before or after the digits
-        (a label such as "Date:", a unit such as "kg"; :mod:`digits.data.printed`),
-        which the reader learns to skip.
-    text_lines : float
-        The fraction of rows of print alone, no digit (a heading, a caption),
-        which the reader learns to read as nothing.
-    hand_words : float
-        The fraction of those words and lines written by hand, with the row's pen.
+    style : RowStyle
+        How the rows are written besides their digits
+        (:class:`digits.data.strings.RowStyle`): loosely, the digits of
+        uneven heights off a common baseline; with a printed word before or
+        after the digits ("Date:", "kg") or lines of print alone, which the
+        reader learns to skip; those words written by hand.
     """
     _check_n(n)
     sources = (np.asarray(images, np.uint8), np.asarray(labels, np.int64))
-    tasks = [(task_seed, count, loose, words, text_lines, hand_words) for task_seed, count in row_tasks(n, seed, CHUNK)]
+    tasks = [(task_seed, count, style) for task_seed, count in row_tasks(n, seed, CHUNK)]
     strips: list[npt.NDArray[np.uint8]] = []
     texts: list[str] = []
     for part, part_texts in map_over_digits(_render, tasks, sources, workers, progress, n):
@@ -81,7 +72,7 @@ def line_rows(
     return strips, texts
 
 
-def _render(task: tuple[int, int, float, float, float, float]) -> tuple[Lines, int]:
+def _render(task: tuple[int, int, RowStyle]) -> tuple[Lines, int]:
     strips, texts = [], []
     for sample, found in segmented_rows(*task):
         if len(found) == 1:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from digits.data.pool import map_over_digits, source_digits
 from digits.data.samples import StringSample
-from digits.data.strings import digit_strings
+from digits.data.strings import PLAIN, RowStyle, digit_strings
 from digits.data.synth import _check_n, iter_digits
 from digits.imaging.normalize import normalize_digit
 from digits.imaging.segment import Line, segment_lines
@@ -151,18 +151,12 @@ def row_tasks(rows: int, seed: int, chunk: int) -> list[tuple[int, int]]:
     return [(seed + SEED_OFFSET + 7919 * a, min(chunk, rows - a)) for a in range(0, rows, chunk)]
 
 
-def segmented_rows(
-    seed: int, count: int, loose: float = 0.0, words: float = 0.0, text_lines: float = 0.0, hand_words: float = 0.0
-) -> Iterator[tuple[StringSample, list[Line]]]:
+def segmented_rows(seed: int, count: int, style: RowStyle = PLAIN) -> Iterator[tuple[StringSample, list[Line]]]:
     """``count`` photographed training rows of this process's source digits (:func:`source_digits`),
     each with the lines ``read``'s segmentation finds in it: 1-10 digits, some touching, some with
-    punctuation and signs, a fraction ``loose`` written loosely, a fraction ``words`` with a printed
-    word, a fraction ``text_lines`` print alone, a fraction ``hand_words`` of the words written by hand
+    punctuation and signs, written as ``style`` says (loosely, with words, print alone)
     (:func:`digits.data.strings.digit_strings` with ``training=True``)."""
-    rows = digit_strings(
-        count, seed, *source_digits(), min_digits=1, training=True, loose=loose, words=words, text_lines=text_lines,
-        hand_words=hand_words,
-    )  # fmt: skip
+    rows = digit_strings(count, seed, *source_digits(), min_digits=1, training=True, style=style)
     for sample in rows:
         yield sample, segment_lines(sample.image)
 

@@ -8,7 +8,7 @@ each digit's box is known. Deterministic like the other sets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,48 @@ line's top (a small 0 raised)."""
 LOOSE_STRAY = 0.08
 """How far the digits of a row written loosely stray off its baseline besides the 0.04 of every row, a
 std in the row's size: a 7 or 9 hanging below the others, a digit written higher."""
+
+
+@dataclass(frozen=True)
+class RowStyle:
+    """How the rows of :func:`digit_strings` are written besides their digits: each field a fraction, 0 to 1.
+
+    Attributes
+    ----------
+    loose : float
+        Rows written loosely: digits of uneven heights (:data:`LOOSE_SCALE`)
+        off a common baseline (:data:`LOOSE_STRAY`). The evaluation set has
+        none; ``digits train-reader --loose`` sets it for the line reader's
+        training rows (the shipped readers: 0).
+    words : float
+        With ``training``, rows with a printed word before the digits (a
+        label: "Date:", 70%) or after them (a unit: "kg"),
+        :mod:`digits.data.printed`; ``written`` holds it. ``digits
+        train-reader --words`` sets it.
+    text_lines : float
+        With ``training``, rows of print alone, no digit (a heading, a
+        caption: ``text`` is empty, ``written`` holds the words). ``digits
+        train-reader --text-lines`` sets it.
+    hand_words : float
+        Those words, and lines of print, written by hand with the row's pen
+        instead (:func:`digits.data.printed.pen_alpha`). ``digits
+        train-reader --hand-words`` sets it.
+    """
+
+    loose: float = field(default=0.0, metadata={"of": "rows written loosely"})
+    words: float = field(default=0.0, metadata={"of": "rows with a printed word"})
+    text_lines: float = field(default=0.0, metadata={"of": "rows of print alone"})
+    hand_words: float = field(default=0.0, metadata={"of": "words written by hand"})
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not 0.0 <= value <= 1.0:
+                raise InputError(f"{f.name} is the fraction of {f.metadata['of']}, from 0 to 1; got {value}.")
+
+
+PLAIN = RowStyle()
+"""Rows of digits and punctuation only, as in the evaluation set."""
 
 
 def _capsules(shape: tuple[int, int], segments: list[tuple[tuple[float, float], tuple[float, float], float]]) -> Any:
@@ -159,25 +201,24 @@ class _Row:
     size: float  # the height the digits were written at
 
 
-def _row_ink(
-    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float, hand: float
-) -> _Row:
+def _row_ink(rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, style: RowStyle) -> _Row:
     """Lay out digits (k, 28, 28) left to right, with punctuation (and other signs, printed words), on an
-    ample canvas; written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``loose``.
-    No digits (k = 0): a line of print alone (:func:`digits.data.printed.phrase`). A fraction ``hand`` of
-    the words are written with the pen (:func:`digits.data.printed.pen_alpha`) rather than printed."""
+    ample canvas; written loosely (:data:`LOOSE_SCALE`, :data:`LOOSE_STRAY`) with probability ``style.loose``.
+    No digits (k = 0): a line of print alone (:func:`digits.data.printed.phrase`). A fraction
+    ``style.hand_words`` of the words are written with the pen (:func:`digits.data.printed.pen_alpha`)
+    rather than printed."""
     k, size = len(digits), rng.uniform(20, 64)
-    marks, touching = _layout(rng, k, training, words) if k else ({0: printed.phrase(rng)}, set())
+    marks, touching = _layout(rng, k, training, style.words) if k else ({0: printed.phrase(rng)}, set())
     room = sum(len(m) for m in marks.values())
     canvas = np.zeros((int(3.5 * size), int((k + room) * 2 * size + 4 * size)), np.float32)
     base, pen, x, after_mark = 2.2 * size, _pen_style(rng), int(size), 0
     width = size * pen.get("ratio", rng.uniform(0.09, 0.16)) if training else 0.0
     boxes: list[Box] = []
     touched: list[int] = []
-    loosely = loose > 0 and rng.random() < loose
+    loosely = style.loose > 0 and rng.random() < style.loose
     for i, digit in enumerate(digits):
         if i in marks:
-            after_mark = _write_marks(rng, canvas, marks[i], size, width, base, hand)
+            after_mark = _write_marks(rng, canvas, marks[i], size, width, base, style.hand_words)
         scale = rng.uniform(*LOOSE_SCALE) if loosely else rng.uniform(0.88, 1.08)
         alpha = _pen(digit, size * scale, pen, aspect=rng.uniform(0.85, 1.15), angle=rng.uniform(-6, 6))
         y = round(base - alpha.shape[0] + rng.normal(0, 0.04 * size))
@@ -192,7 +233,7 @@ def _row_ink(
         _place(canvas, alpha, x, y)
         boxes.append(_shift(render.ink_box(alpha), x, y))
     if k in marks:
-        _write_marks(rng, canvas, marks[k], size, width, base, hand)
+        _write_marks(rng, canvas, marks[k], size, width, base, style.hand_words)
     if boxes and training and rng.random() < 0.08:
         left, right = boxes[0][0] - size * rng.uniform(0, 0.3), boxes[-1][0] + boxes[-1][2] + size * rng.uniform(0, 0.3)
         line = signs.underline(right - left, width, rng)
@@ -228,10 +269,10 @@ def _write_marks(
 
 
 def _string(
-    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, loose: float, words: float, hand: float
+    rng: np.random.Generator, digits: npt.NDArray[np.uint8], training: bool, style: RowStyle
 ) -> tuple[npt.NDArray[np.uint8], _Row]:
     """A photographed row of ``digits``: the row's ink cropped with margins, on paper, mildly degraded."""
-    row = _row_ink(rng, digits, training, loose, words, hand)
+    row = _row_ink(rng, digits, training, style)
     size = float(np.median([b[3] for b in row.boxes])) if row.boxes else row.size
     used = row.ink > 0.02
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
@@ -261,10 +302,7 @@ def digit_strings(
     min_digits: int = 2,
     max_digits: int = 10,
     training: bool = False,
-    loose: float = 0.0,
-    words: float = 0.0,
-    text_lines: float = 0.0,
-    hand_words: float = 0.0,
+    style: RowStyle = PLAIN,
 ) -> list[StringSample]:
     """Pictures of rows of 2-10 MNIST digits on paper, some touching, some with punctuation.
 
@@ -279,24 +317,9 @@ def digit_strings(
         (:mod:`digits.data.signs`: currency signs, ``/``, brackets, ...) in
         about 40% of the rows and an underline under 8%. The evaluation set
         has neither.
-    loose : float
-        The fraction of rows written loosely: digits of uneven heights
-        (:data:`LOOSE_SCALE`) off a common baseline (:data:`LOOSE_STRAY`).
-        The evaluation set has none; ``digits train-reader --loose`` sets it
-        for the line reader's training rows (the shipped readers: 0).
-    words : float
-        With ``training``, the fraction of rows with a printed word before
-        the digits (a label: "Date:", 70%) or after them (a unit: "kg"),
-        :mod:`digits.data.printed`; ``written`` holds it. ``digits
-        train-reader --words`` sets it.
-    text_lines : float
-        With ``training``, the fraction of rows of print alone, no digit
-        (a heading, a caption: ``text`` is empty, ``written`` holds the
-        words). ``digits train-reader --text-lines`` sets it.
-    hand_words : float
-        The fraction of those words, and lines of print, written by hand
-        with the row's pen instead (:func:`digits.data.printed.pen_alpha`).
-        ``digits train-reader --hand-words`` sets it.
+    style : RowStyle
+        How the rows are written besides their digits (loosely, with words,
+        print alone); the evaluation set: the default, none of these.
 
     Returns
     -------
@@ -308,22 +331,14 @@ def digit_strings(
     _check_n(n)
     if not 1 <= min_digits <= max_digits:
         raise InputError(f"Need 1 <= min_digits <= max_digits, got {min_digits} and {max_digits}.")
-    if not 0.0 <= loose <= 1.0:
-        raise InputError(f"loose is the fraction of rows written loosely, from 0 to 1; got {loose}.")
-    if not 0.0 <= words <= 1.0:
-        raise InputError(f"words is the fraction of rows with a printed word, from 0 to 1; got {words}.")
-    if not 0.0 <= text_lines <= 1.0:
-        raise InputError(f"text_lines is the fraction of rows of print alone, from 0 to 1; got {text_lines}.")
-    if not 0.0 <= hand_words <= 1.0:
-        raise InputError(f"hand_words is the fraction of words written by hand, from 0 to 1; got {hand_words}.")
     x, y = _check_digits(images, labels)
     out = []
     for i in range(n):
         rng = _rng(seed, STRINGS, i)
         src = rng.integers(0, len(x), size=int(rng.integers(min_digits, max_digits + 1)))
-        if training and text_lines > 0 and rng.random() < text_lines:
+        if training and style.text_lines > 0 and rng.random() < style.text_lines:
             src = src[:0]
-        image, row = _string(rng, x[src], training, loose, words, hand_words)
+        image, row = _string(rng, x[src], training, style)
         text = "".join(str(int(d)) for d in y[src])
         written = "".join(row.marks.get(j, "") + c for j, c in enumerate(text)) + row.marks.get(len(text), "")
         sources = tuple(int(s) for s in src)

@@ -180,7 +180,7 @@ class Line:
         least half as tall as the tallest, the tilt taken out, over their median height.
 
         Rows of validation digits written one height on one baseline (``digit_strings``) spread
-        0.03-0.10 (10th-90th percentile, median 0.06); written loosely (``loose=1.0``: a small 0
+        0.03-0.10 (10th-90th percentile, median 0.06); written loosely (``RowStyle(loose=1.0)``: a small 0
         high beside a 9 hanging low), 0.06-0.22 (median 0.15). 0 with fewer than two such marks.
         """
         boxes = np.array([m.box for m in self.marks], float).reshape(-1, 4)
