@@ -13,8 +13,10 @@ light, blue or black ink, blur, noise, JPEG; as ``printed_lines.py --photo``).
 
 Prints, per style, how many drawings ``Recognizer.predict`` and
 ``Recognizer.read`` get right; how the continental 1 fares by the flag's
-length and slope; and rows of 3-6 digits in the two hands (plain 1s and 7s,
-or flagged 1s and crossed 7s) read exactly.
+length and slope; rows of 3-6 digits in the two hands (plain 1s and 7s,
+or flagged 1s and crossed 7s) read exactly; and digits written in two strokes
+of comparable size with a pen lift between them (a 2's base, a 4's stem
+apart), by the gap, read by ``predict``.
 
     python benchmarks/hand_styles.py [N] [--photo] [--model DIR]
 """
@@ -95,6 +97,22 @@ ROW_STYLES = {
     "0": "0 slashed", "2": "2 as a Z", "3": "3 flat top", "4": "4 closed", "5": "5 in one stroke",
     "6": "6 straight back", "8": "8 as two rings", "9": "9 straight stem",
 }  # fmt: skip
+
+
+def pen_lifted(gap: float) -> dict[str, tuple[int, list[Stroke]]]:
+    """Digits written in two strokes of comparable size with a pen lift between them, ``gap`` of the height apart."""
+    hook = [*arc(0.38, 0.2, 0.2, 0.18, 0.5, 1.05, 16), (0.2, 0.75 - gap)]
+    base = [(0.1, 0.75), (0.25, 0.72), (0.65, 0.78)]
+    body = [(0.15, 0.05 + gap), (0.12, 0.45), *arc(0.32, 0.7, 0.27, 0.28, -0.375, 0.425, 20)]
+    loop, lower = arc(0.35, 0.25, 0.25, 0.22, 0, 1, 20), arc(0.35, 0.72 + gap / 2, 0.28, 0.26, -0.25, 0.35, 14)
+    return {
+        "2, its base apart": (2, [hook, base]),
+        "4, an L and a stem": (4, [[(0.3, 0.0), (0.1, 0.55), (0.45, 0.55)], [(0.45 + gap, 0.1), (0.45 + gap, 1.0)]]),
+        "7, its bar apart": (7, [[(0.1, 0.05), (0.7, 0.05)], [(0.7, 0.05 + gap), (0.3, 1.0)]]),
+        "5, its flag apart": (5, [body, [(0.15, 0.05), (0.7, 0.05)]]),
+        "9, its stem apart": (9, [loop, [(0.62, 0.25 + gap), (0.62, 1.0)]]),
+        "3 as two arcs": (3, [arc(0.35, 0.25, 0.25, 0.22, -0.35, 0.25, 14), lower]),
+    }
 
 
 def draw(strokes: list[Stroke], rng: np.random.Generator, size: int = 280) -> npt.NDArray[np.uint8]:
@@ -178,6 +196,18 @@ def main() -> None:
             if got != text and len(misses) < 4:
                 misses.append(f"{text} as {got or 'nothing'}")
         print(f"| {name} | {right}/{args.n} | {', '.join(misses)} |", flush=True)
+
+    gaps = (0.15, 0.25, 0.35)
+    print("\ndigits in two strokes, a pen lift apart: predict right by the gap (of the height):\n")
+    print("| digit | " + " | ".join(f"gap {g}" for g in gaps) + " |\n|---|" + "---:|" * len(gaps))
+    for name in pen_lifted(0.0):
+        cells = []
+        for gap in gaps:
+            label, strokes = pen_lifted(gap)[name]
+            rng = np.random.default_rng(3)
+            hits = sum(recognizer.predict(seen(strokes, rng)).digit == label for _ in range(args.n))
+            cells.append(f"{hits}/{args.n}")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -313,6 +313,19 @@ def test_a_bar_as_wide_as_the_canvas_is_kept() -> None:
     assert corr(normalized(seven).image, normalized(render("7")).image) >= 0.9
 
 
+def test_a_stroke_written_well_apart_after_a_pen_lift_is_kept() -> None:
+    # a 7 whose stem starts 0.25 of the digit's height below its bar: two strokes of similar size
+    canvas = Image.new("L", (280, 280), 255)
+    draw = ImageDraw.Draw(canvas)
+    draw.line([(80, 50), (180, 50)], fill=0, width=14)
+    draw.line([(185, 120), (110, 250)], fill=0, width=14)
+    result = normalized(np.asarray(canvas))
+    top, left, bottom, right = result.bbox
+    assert top <= 45 and left <= 82 and bottom >= 250 and right >= 185, result.bbox
+    top_row = result.image[np.flatnonzero(result.image.max(axis=1) >= 128)[0]]
+    assert (top_row >= 128).sum() >= 7, "the bar (9 px of the 20 px box) is the top of the normalized digit"
+
+
 # ---------------------------------------------------------------- to_mnist
 
 

@@ -152,8 +152,25 @@ def select_digit(
     return None
 
 
+PEN_LIFT = 0.25
+"""A component at least this fraction of the largest one's area, and no longer than :data:`PEN_LIFT_REACH`
+times its longer side, may be a stroke of the digit written after a pen lift (a 2's base, a 4's stem, a 5's
+flag apart from the rest): it joins when its gap is within ``join_distance`` of the size of the two together,
+not of the largest alone. Six such two-stroke digits drawn on a canvas 100 times each
+(``benchmarks/hand_styles.py``), their strokes 0.25 / 0.35 of the height apart, were read right 588 / 408
+of 600 times with the largest alone as the measure and 600 / 566 with this; drawn and photo-like renderings
+of 2,000 validation digits each were read exactly as before."""
+PEN_LIFT_REACH = 2.0
+"""A ruled line or a page's edge runs on far beyond the digit; a stroke of the digit does not."""
+
+
+def _side(bbox: tuple[int, int, int, int]) -> int:
+    """The longer side of a box (top, left, bottom, right)."""
+    return max(bbox[2] - bbox[0], bbox[3] - bbox[1])
+
+
 def _gather(pool: list[shapes.Component], speck_fraction: float, join_distance: float, min_extent: float) -> list[int]:
-    """Labels of the largest component and the non-specks near it; empty if they are too small."""
+    """Labels of the largest component and the non-specks near it (:data:`PEN_LIFT`); empty if they are too small."""
     if not pool:
         return []
     main = max(pool, key=lambda c: c.area)
@@ -162,10 +179,12 @@ def _gather(pool: list[shapes.Component], speck_fraction: float, join_distance: 
         if c is main or c.area < speck_fraction * main.area:
             continue
         gap = max(c.bbox[0] - bottom, top - c.bbox[2], c.bbox[1] - right, left - c.bbox[3], 0)
-        if gap <= join_distance * max(bottom - top, right - left):
+        joined = min(top, c.bbox[0]), min(left, c.bbox[1]), max(bottom, c.bbox[2]), max(right, c.bbox[3])
+        lifted = c.area >= PEN_LIFT * main.area and _side(c.bbox) <= PEN_LIFT_REACH * _side(main.bbox)
+        reach = joined if lifted else (top, left, bottom, right)
+        if gap <= join_distance * _side(reach):
             chosen.append(c.label)
-            top, left = min(top, c.bbox[0]), min(left, c.bbox[1])
-            bottom, right = max(bottom, c.bbox[2]), max(right, c.bbox[3])
+            top, left, bottom, right = joined
     return chosen if max(bottom - top, right - left) >= min_extent else []
 
 
