@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from scipy import ndimage
@@ -249,6 +249,7 @@ def test_photo_of_paper_normalizes_like_the_clean_drawing(shape: str, canonical:
 
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 1000), shade=st.floats(0.3, 1.0), line=st.sampled_from([(150, 175, 215), (70, 70, 90)]))
+@example(seed=255, shade=0.375, line=(70, 70, 90))  # dark lines, each broken by a pixel in the deep shade
 def test_photos_with_any_shading_and_lines(seed: int, shade: float, line: tuple, canonical: dict) -> None:
     shape = "7014"[seed % 4]
     assert corr(normalized(photo(shape, seed, line_rgb=line, shade=shade)).image, canonical[shape]) >= 0.8

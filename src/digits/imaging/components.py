@@ -28,6 +28,10 @@ GRID_LENGTH = 0.9
 """A vertical run at least this fraction of the image's height may be a grid or margin line."""
 GRID_MARGIN = 0.25
 """... and is one when it sticks out above and below the ink it touches by this fraction of its height."""
+BRIDGED_THICKNESS = 4
+"""A gap of one pixel in a horizontal run of ink at most this many pixels thick is bridged when looking for ruled
+lines: in a photo's deep shade, dark ruled lines come out of the threshold broken by noise, and the piece
+beyond the break, left as the ink the line touches, made it look like a digit's bar that stops at its stroke."""
 
 
 def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
@@ -50,7 +54,11 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     on both sides of a removed line, the line's pixels are put back. Lines
     tilted by over a pixel are not found.
     """
-    across = shapes.long_lines(mask, int(0.4 * mask.shape[1]), axis=1)
+    # a ruled line broken by a pixel of noise is one line, not a line and a sliver; a bold stroke's specks stay
+    thin = mask & ~shapes.long_lines(mask, BRIDGED_THICKNESS + 1, axis=0)
+    bridged = mask.copy()
+    bridged[:, 1:-1] |= thin[:, :-2] & thin[:, 2:]
+    across = shapes.long_lines(bridged, int(0.4 * mask.shape[1]), axis=1) & mask
     down = shapes.long_lines(mask, int(GRID_LENGTH * mask.shape[0]), axis=0)
     if not across.any() and not down.any():
         return mask
