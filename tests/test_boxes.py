@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
+from digits import Recognizer
 from digits.imaging.boxes import cut_boxes, cut_enclosures
 from small_model import mnist_test
 
@@ -106,3 +107,42 @@ def test_a_loop_holding_a_speck_or_touching_its_contents_is_kept() -> None:
 
     mask = ink(marks)
     np.testing.assert_array_equal(cut_enclosures(mask), mask)
+
+
+@pytest.mark.parametrize("radius", [15, 25])
+def test_empty_boxes_with_rounded_corners_are_cut(radius: int) -> None:
+    # a blank form's comb of rounded boxes was read as "0000"; a thin "0" is an ellipse and stays
+    def boxes(d: ImageDraw.ImageDraw) -> None:
+        for k in range(3):
+            d.rounded_rectangle([20 + 90 * k, 20, 90 + 90 * k, 120], radius=radius, outline=255, width=3)
+
+    def zero(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse([20, 10, 90, 130], outline=255, width=3)
+
+    assert not cut_enclosures(ink(boxes)).any()
+    np.testing.assert_array_equal(cut_enclosures(ink(zero)), ink(zero))
+
+
+def test_squared_paper_with_a_digit_across_it_is_no_empty_box() -> None:
+    # the digit's strokes join the grid, whose cells are empty and square: the grid is no box to cut whole
+    def grid_and_digit(d: ImageDraw.ImageDraw) -> None:
+        for x in range(10, 300, 30):
+            d.line([x, 0, x, 140], fill=255, width=1)
+        for y in range(10, 140, 30):
+            d.line([0, y, 300, y], fill=255, width=1)
+        d.line([120, 30, 170, 30, 165, 110], fill=255, width=4)  # a 7
+
+    mask = ink(grid_and_digit)
+    np.testing.assert_array_equal(cut_enclosures(mask), mask)
+
+
+@pytest.mark.parametrize("radius", [8, 15, 25])
+def test_a_blank_form_of_rounded_boxes_reads_as_nothing(radius: int) -> None:
+    # small rounded corners: the boxes are cut as boxes, and the few pixels left at their corners are no writing
+    picture = Image.new("L", (440, 160), 255)
+    draw = ImageDraw.Draw(picture)
+    for k in range(4):
+        draw.rounded_rectangle([40 + 90 * k, 30, 110 + 90 * k, 130], radius=radius, outline=0, width=3)
+    recognizer = Recognizer()
+    assert recognizer.read(np.asarray(picture)).text == ""
+    assert recognizer.predict(np.asarray(picture)).digit is None

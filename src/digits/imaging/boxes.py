@@ -67,11 +67,48 @@ def cut_enclosures(mask: Mask) -> Mask:
         spans = ndimage.find_objects(holes)
         holding = _holding(holes, spans, mask[crop] & ~mine)
         if not holding:
+            if _empty_boxes(mine, filled, holes, spans, mask[crop] & ~mine):
+                out[crop] &= ~mine
             continue
         line = shapes.stroke_width(mine)  # the same for every hole: measured once
         if line <= THIN * max(holding):
             out[crop] &= ~_outline(mine, filled, holes, spans, line)
     return out
+
+
+OUTLINE_REST = 0.05
+"""At most this fraction of an empty box's ink lies off its outline (printed boxes: none; a digit written
+across squared paper: 60-75 % of the grid's ink)."""
+SQUARE_FILL = 0.88
+"""An empty hole filling at least this fraction of its bounding box is a box's inside, rounded corners and all
+(a rectangle with corners rounded by a third of its shorter side: 0.9); a digit's loop is an ellipse (0.79)."""
+
+
+def _empty_boxes(
+    mine: Mask, filled: Mask, holes: npt.NDArray[np.int32], spans: list[tuple[slice, slice]], others: Mask
+) -> bool:
+    """Whether a mark ``mine`` (h, w) is a printed box, or a comb of them, with nothing written in it.
+
+    :func:`cut_boxes` needs sharp corners. A box with rounded corners is a mark whose holes (labelled in
+    ``holes``, boxed by ``spans``; those at least :data:`SMALLEST` across and 0.7 times as tall as the
+    tallest are its cells) hold no mark of ``others`` at all, each fill :data:`SQUARE_FILL` of its bounding
+    box, and are outlined thinly for their size (:data:`EMPTY_THIN`): an empty "0" is an ellipse, and a
+    bold one. Its ink is all outline (:func:`_outline`; ``filled`` is ``mine`` with its holes filled): a
+    digit written across squared paper joins the grid, whose cells are empty and square.
+    """
+    sizes = [(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start) for sl in spans]
+    tallest = max((h for h, w in sizes if min(h, w) >= SMALLEST), default=0)
+    cells = [k for k, (h, w) in enumerate(sizes, start=1) if min(h, w) >= SMALLEST and h >= 0.7 * tallest]
+    if not cells:
+        return False
+    for k in cells:
+        inside = holes[spans[k - 1]] == k
+        if others[spans[k - 1]][inside].any() or inside.mean() < SQUARE_FILL:
+            return False
+    line = shapes.stroke_width(mine)
+    if line > EMPTY_THIN * min(min(sizes[k - 1]) for k in cells):
+        return False
+    return (mine & ~_outline(mine, filled, holes, spans, line)).sum() <= OUTLINE_REST * mine.sum()
 
 
 def _holding(holes: npt.NDArray[np.int32], spans: list[tuple[slice, slice]], others: Mask) -> list[int]:
