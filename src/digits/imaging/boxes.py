@@ -90,15 +90,13 @@ def _empty_boxes(
     """Whether a mark ``mine`` (h, w) is a printed box, or a comb of them, with nothing written in it.
 
     :func:`cut_boxes` needs sharp corners. A box with rounded corners is a mark whose holes (labelled in
-    ``holes``, boxed by ``spans``; those at least :data:`SMALLEST` across and 0.7 times as tall as the
-    tallest are its cells) hold no mark of ``others`` at all, each fill :data:`SQUARE_FILL` of its bounding
-    box, and are outlined thinly for their size (:data:`EMPTY_THIN`): an empty "0" is an ellipse, and a
-    bold one. Its ink is all outline (:func:`_outline`; ``filled`` is ``mine`` with its holes filled): a
-    digit written across squared paper joins the grid, whose cells are empty and square.
+    ``holes``, boxed by ``spans``) that are its cells (:func:`_cells`, at least :data:`SMALLEST` across)
+    hold no mark of ``others`` at all, each fill :data:`SQUARE_FILL` of its bounding box, and are outlined
+    thinly for their size (:data:`EMPTY_THIN`): an empty "0" is an ellipse, and a bold one. Its ink is all
+    outline (:func:`_outline`; ``filled`` is ``mine`` with its holes filled): a digit written across
+    squared paper joins the grid, whose cells are empty and square.
     """
-    sizes = [(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start) for sl in spans]
-    tallest = max((h for h, w in sizes if min(h, w) >= SMALLEST), default=0)
-    cells = [k for k, (h, w) in enumerate(sizes, start=1) if min(h, w) >= SMALLEST and h >= 0.7 * tallest]
+    cells = _cells(spans, SMALLEST)
     if not cells:
         return False
     for k in cells:
@@ -106,9 +104,22 @@ def _empty_boxes(
         if others[spans[k - 1]][inside].any() or inside.mean() < SQUARE_FILL:
             return False
     line = shapes.stroke_width(mine)
-    if line > EMPTY_THIN * min(min(sizes[k - 1]) for k in cells):
+    if line > EMPTY_THIN * min(min(holes[spans[k - 1]].shape) for k in cells):
         return False
     return (mine & ~_outline(mine, filled, holes, spans, line)).sum() <= OUTLINE_REST * mine.sum()
+
+
+CELL = 0.7
+"""A box's cells are its holes at least this fraction as tall as the tallest: a digit's loop that joined the
+outline is a smaller hole, and no cell."""
+
+
+def _cells(spans: list[tuple[slice, slice]], least: int = 0) -> list[int]:
+    """The labels (1..n) of the holes boxed by ``spans`` that are a box's cells: at least ``least`` pixels
+    across, and at least :data:`CELL` times as tall as the tallest such hole."""
+    sizes = [(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start) for sl in spans]
+    tallest = max((h for h, w in sizes if min(h, w) >= least), default=0)
+    return [k for k, (h, w) in enumerate(sizes, start=1) if min(h, w) >= least and h >= CELL * tallest]
 
 
 def _holding(holes: npt.NDArray[np.int32], spans: list[tuple[slice, slice]], others: Mask) -> list[int]:
@@ -132,12 +143,10 @@ def _outline(
     """The pixels of an enclosing mark ``mine`` (h, w) that lie between two of its cells, or a cell and
     the outside: its outline and inner walls, not the strokes of a digit written across them.
 
-    ``filled`` is ``mine`` with its holes filled; ``holes`` labels the holes 1..n, boxed by ``spans``;
-    cells are those at least 0.7 times as tall as the tallest (a digit's loop that joined the outline
-    is a smaller hole, and no cell).
+    ``filled`` is ``mine`` with its holes filled; ``holes`` labels the holes 1..n, boxed by ``spans``,
+    of which the cells are :func:`_cells`.
     """
-    tallest = max(sl[0].stop - sl[0].start for sl in spans)
-    cells = [k for k, sl in enumerate(spans, start=1) if sl[0].stop - sl[0].start >= 0.7 * tallest]
+    cells = _cells(spans)
     size = 2 * int(np.ceil(width)) + 5  # a wall of two lines (boxes drawn side by side) is between too
     regions = np.pad(np.where(np.isin(holes, cells), holes, 0), size)
     regions[np.pad(~filled, size, constant_values=True)] = len(spans) + 1  # the outside

@@ -193,7 +193,7 @@ def _gather(pool: list[shapes.Component], speck_fraction: float, join_distance: 
         if gap <= join_distance * _side(reach):
             chosen.append(c.label)
             top, left, bottom, right = joined
-    return chosen if max(bottom - top, right - left) >= min_extent else []
+    return chosen if _side((top, left, bottom, right)) >= min_extent else []
 
 
 def is_frame(c: shapes.Component, labels: Labels, components: list[shapes.Component]) -> bool:

@@ -168,7 +168,7 @@ def normalize_digit(
 def _digit(ink: InkImage, deskew: bool, opts: NormalizeOptions) -> NormalizedDigit | None:
     """Steps 6-7 of :func:`normalize_digit` on one view of a picture's ink."""
     side = max(ink.size)
-    min_extent = max(MIN_DIGIT_PIXELS * side / max(ink.decoded), opts.min_size * side)
+    min_extent = max(smallest_digit(ink), opts.min_size * side)
     selected = select_digit(
         ink.mask, speck_fraction=opts.speck_fraction, join_distance=opts.join_distance, min_extent=min_extent
     )
@@ -184,6 +184,11 @@ def _digit(ink: InkImage, deskew: bool, opts: NormalizeOptions) -> NormalizedDig
     rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
     box = ink.to_input((rows[0], cols[0], rows[-1] + 1, cols[-1] + 1))
     return NormalizedDigit(result, box, ink.polarity, ink.background, ink.level, contrast, width)
+
+
+def smallest_digit(ink: InkImage) -> float:
+    """The least longer side of a digit in ``ink``'s working pixels: :data:`MIN_DIGIT_PIXELS` of the decoded picture."""
+    return MIN_DIGIT_PIXELS * max(ink.size) / max(ink.decoded)
 
 
 def to_mnist(

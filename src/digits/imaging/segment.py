@@ -48,7 +48,7 @@ from digits.imaging.components import cut_ruled_lines, is_edge_region, is_frame,
 from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
 from digits.imaging.io import ImageSource
 from digits.imaging.lines import Strip, line_strip
-from digits.imaging.normalize import MIN_DIGIT_PIXELS, NormalizeOptions, to_mnist
+from digits.imaging.normalize import NormalizeOptions, smallest_digit, to_mnist
 
 Mask = npt.NDArray[np.bool_]
 Box = tuple[int, int, int, int]  # (top, left, bottom, right) in working pixels, bottom and right exclusive
@@ -258,8 +258,8 @@ def _lines_of(ink: InkImage, opts: SegmentOptions) -> _Found | None:
     """:func:`_find_lines` on one view of the picture's ink."""
     strong = cut_ruled_lines(ink.mask, relative=RULED)
     labels, marks, scenery = _marks(_grown(ink, strong, opts.grow), strong, opts)
-    smallest = MIN_DIGIT_PIXELS * max(ink.size) / max(ink.decoded)  # as for one digit: specks alone are no writing
-    if not marks or max(max(m.height, m.width) for m in marks) < smallest:
+    # as for one digit: specks alone are no writing
+    if not marks or max(max(m.height, m.width) for m in marks) < smallest_digit(ink):
         return None
     height = _digit_height(marks)
     merged = _merge(marks, height, opts)
