@@ -12,7 +12,8 @@ from digits.cli import main
 from digits.data.line_rows import line_rows
 from digits.data.strings import RowStyle, digit_strings
 from digits.errors import ModelFileError
-from digits.imaging.lines import DIGIT_HEIGHT, HEIGHT
+from digits.imaging.deskew import line_slant
+from digits.imaging.lines import DIGIT_HEIGHT, HEIGHT, TYPICAL_SLANT
 from digits.imaging.segment import segment_lines
 from digits.models.line_reader import (
     BLANK,
@@ -78,6 +79,49 @@ def test_a_line_strip_holds_the_line_at_a_fixed_height_and_maps_columns_back_to_
         assert box is not None
         assert np.allclose(box, expected, atol=4), (shape, box, expected)
     assert strip.box(0, 1) is None  # the margin holds no ink
+
+
+def _leaning_ones(lean: float) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
+    """Three 1s, 60 px tall, whose tops are ``lean`` x 60 px right of their feet (a pen 6 px wide), and their boxes."""
+    picture = draw_digits([], (420, 140))
+    draw = ImageDraw.Draw(picture)
+    boxes = []
+    for foot in (80, 200, 320):
+        draw.line([(foot + lean * SIZE, 40), (foot, 40 + SIZE)], fill=0, width=6)
+        boxes.append((foot - 3, 37, lean * SIZE + 6, SIZE + 6))
+    return np.asarray(picture), boxes
+
+
+def test_a_line_leaning_far_is_stood_up_in_its_strip_and_its_boxes_map_back() -> None:
+    picture, boxes = _leaning_ones(0.6)  # 31 degrees
+    (line,) = segment_lines(picture)
+    assert line_slant(line.strip.image, DIGIT_HEIGHT / 2) == pytest.approx(-0.6, abs=0.05)  # the strip as written
+    strip = line.upright
+    assert strip is not None and strip.shifts is not None
+    assert line_slant(strip.image, DIGIT_HEIGHT / 2) == pytest.approx(TYPICAL_SLANT, abs=0.08)
+    ink = (strip.image >= 0.5).any(axis=0)
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], ink.astype(int), [0]])))  # start, stop of each 1's columns
+    assert len(runs) == 6
+    for (start, stop), expected in zip(runs.reshape(3, 2), boxes, strict=True):
+        assert strip.box(start, stop) == pytest.approx(expected, abs=4)
+
+
+def test_a_line_leaning_as_mnist_rows_do_is_left_as_it_is() -> None:
+    picture, _ = _leaning_ones(0.15)
+    (line,) = segment_lines(picture)
+    assert line.upright is None
+    assert line_slant(line.strip.image, DIGIT_HEIGHT / 2) == pytest.approx(-0.15, abs=0.05)
+
+
+def test_the_slant_of_a_line_is_the_median_of_its_pieces() -> None:
+    image = np.zeros((40, 200))
+    for x0, lean in ((20, -0.3), (70, -0.35), (120, -0.4), (170, 0.9)):  # three digits and a backslash
+        for y in range(5, 35):
+            image[y, round(x0 + lean * (y - 20)) : round(x0 + lean * (y - 20)) + 3] = 1.0
+    assert line_slant(image, 10) == pytest.approx(np.median([-0.3, -0.35, -0.4, 0.9]), abs=0.03)
+    assert line_slant(image[:, :100], 10) == pytest.approx(-0.325, abs=0.03)
+    assert line_slant(image[:, :50], 10) is None  # one piece: its shape, not the hand
+    assert line_slant(image[:, :100], 40) is None  # none tall enough
 
 
 def test_a_line_strip_leaves_out_the_other_lines() -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from digits.errors import InputError
 from digits.imaging.io import ImageSource
+from digits.imaging.lines import Strip
 from digits.imaging.normalize import normalize_digit
 from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, segment_lines
 from digits.models.base import DigitModel
@@ -329,13 +330,23 @@ class Recognizer:
         digits = []
         for line in lines:
             readers = self._readers(line)
-            views = [reader.log_probabilities([line.strip.image])[0] for reader in readers]
-            frames = [frame_probabilities(view, r.temperature) for view, r in zip(views, readers, strict=True)]
+            views = [(strip, r, r.log_probabilities([strip.image])[0]) for strip in self._strips(line) for r in readers]
+            frames = [frame_probabilities(view, r.temperature) for _, r, view in views]
             found = [decode_frames(f) for f in frames]
-            k = best_text(views, ["".join(str(d.digit) for d in f) for f in found])
+            k = best_text([view for *_, view in views], ["".join(str(d.digit) for d in f) for f in found])
             words = self._word_digits(line)
-            digits += self._line_digits(found[k], frames[k], line, [next(proba) for _ in line.marks], words)
+            read_from = replace(line, strip=views[k][0])
+            digits += self._line_digits(found[k], frames[k], read_from, [next(proba) for _ in line.marks], words)
         return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
+
+    def _strips(self, line: Line) -> tuple[Strip, ...]:
+        """The strips a line is read from: as written and, where it leans far, stood up (:attr:`Line.upright`;
+        the text all the readers' views of both find likeliest is kept). A line written unevenly
+        (``ReadOptions.loose_spread``) is read as written: its readers took the stood-up view for worse
+        more often than for better (BENCHMARKS.md)."""
+        if line.upright is None or line.spread > self.read_options.loose_spread:
+            return (line.strip,)
+        return line.strip, line.upright
 
     def _line_digits(
         self,

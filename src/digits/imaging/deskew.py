@@ -1,10 +1,12 @@
-"""Deskewing by image moments (as in LeCun et al.'s MNIST table)."""
+"""Deskewing by image moments (as in LeCun et al.'s MNIST table), of one digit or of a line of them."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+
+from digits.imaging.shapes import connected_components
 
 
 def deskew(images: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
@@ -43,3 +45,26 @@ def deskew(images: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
         out[i] = ndimage.affine_transform(img, matrix, offset=offset, order=1, mode="constant")
     np.clip(out, batch.min(), batch.max(), out=out)
     return out[0] if single else out
+
+
+def line_slant(ink: npt.NDArray[np.floating], min_height: float) -> float | None:
+    """The slant of a line of writing (h, w; ink strength, 0 where none): columns per row down, 0 upright.
+
+    Each piece of ink (8-connected, above 0.5) at least ``min_height`` rows tall is one digit or a
+    few touching ones, or a sign; the line's slant is the median of theirs (``mu11 / mu02``,
+    ink-weighted), so that one "/" in a date does not tilt it. None with fewer than two such pieces:
+    the slant of one digit is more its shape than its writer's hand.
+    """
+    image = np.asarray(ink, np.float64)
+    labels, components = connected_components(image > 0.5)
+    slants = []
+    for c in components:
+        if c.height < min_height:
+            continue
+        top, left, bottom, right = c.bbox
+        weight = np.where(labels[top:bottom, left:right] == c.label, image[top:bottom, left:right], 0.0)
+        ys, xs = np.mgrid[top:bottom, left:right]
+        total = weight.sum()
+        dy, dx = ys - (ys * weight).sum() / total, xs - (xs * weight).sum() / total
+        slants.append(float((weight * dx * dy).sum() / (weight * dy * dy).sum()))
+    return float(np.median(slants)) if len(slants) >= 2 else None

@@ -47,7 +47,7 @@ from digits.imaging import shapes
 from digits.imaging.components import cut_ruled_lines, is_edge_region, is_frame, is_spanning_line
 from digits.imaging.ink import InkImage, find_ink, ink_contrast, soft_ink
 from digits.imaging.io import ImageSource
-from digits.imaging.lines import Strip, line_strip
+from digits.imaging.lines import Strip, line_strip, upright_strip
 from digits.imaging.normalize import NormalizeOptions, smallest_digit, to_mnist
 
 Mask = npt.NDArray[np.bool_]
@@ -168,11 +168,15 @@ class Line:
         Its digit-sized marks left to right, each whole as one MNIST-style digit, boxed in input pixels.
     slope : float
         The tilt of the picture's lines of writing, rows per column (0 when level).
+    upright : Strip or None
+        Where the line leans further from upright than rows of MNIST digits do, its
+        strip stood up as they stand (:func:`digits.imaging.lines.upright_strip`); else None.
     """
 
     strip: Strip
     marks: list[Piece]
     slope: float = 0.0
+    upright: Strip | None = None
 
     @property
     def spread(self) -> float:
@@ -237,7 +241,8 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
         keep = np.isin(labels, [label for mark in _strip_marks(line, digits, opts) for label in mark.labels])
         regions = [_region(ink, labels, mark) for mark in digits]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
-        result.append(Line(line_strip(ink, keep, _digit_height(line), slope), pieces, slope))
+        strip = line_strip(ink, keep, _digit_height(line), slope)
+        result.append(Line(strip, pieces, slope, upright_strip(ink, keep, _digit_height(line), slope, strip)))
     return result
 
 
