@@ -241,8 +241,9 @@ def segment_lines(image: ImageSource, options: SegmentOptions | None = None) -> 
         keep = np.isin(labels, [label for mark in _strip_marks(line, digits, opts) for label in mark.labels])
         regions = [_region(ink, labels, mark) for mark in digits]
         pieces = [_piece(ink, region, region.keep, opts) for region in regions]
-        strip = line_strip(ink, keep, _digit_height(line), slope)
-        result.append(Line(strip, pieces, slope, upright_strip(ink, keep, _digit_height(line), slope, strip)))
+        height = _digit_height(line)
+        strip = line_strip(ink, keep, height, slope)
+        result.append(Line(strip, pieces, slope, upright_strip(ink, keep, height, slope, strip)))
     return result
 
 
