@@ -2,7 +2,8 @@
 
 Every reader of digits starts here: :func:`digits.imaging.normalize.normalize_digit`
 (one digit) and :func:`digits.imaging.segment.segment_digits` (several).
-:func:`find_ink` decodes the image, decides the polarity (ink is the
+:func:`find_ink` decodes the image, paints over a desk round a sheet of paper
+(:mod:`digits.imaging.sheet`), decides the polarity (ink is the
 minority, the tail reaching farther from the median), removes the background
 (a grey opening wider than the strokes, divided out only where it varies),
 denoises and thresholds at half the ink's own strength, never below the
@@ -28,6 +29,7 @@ from digits.imaging import filters, shapes
 from digits.imaging.boxes import cut_boxes, cut_enclosures
 from digits.imaging.components import EDGE_REACH, EDGE_REGION, cut_ruled_lines, inner_distance, is_spanning_line
 from digits.imaging.io import ImageSource, read_image
+from digits.imaging.sheet import holds_writing, lift_sheet
 
 if TYPE_CHECKING:
     from digits.imaging.normalize import NormalizeOptions
@@ -199,9 +201,9 @@ def _is_flat(bright: FloatImage, level: float, contrast: float, uneven_limit: fl
 def find_ink(image: ImageSource, opts: NormalizeOptions) -> Iterator[InkImage]:
     """Steps 1-5 of the normalization, shared by every reader of digits: the image's ink.
 
-    Decodes ``image``, decides the polarity, removes the background, denoises
-    and thresholds; ruled lines and box sides are cut out of the mask. Which marks are
-    digits is left to the caller (:func:`normalize_digit` takes one,
+    Decodes ``image``, paints over a desk round a sheet of paper (:func:`~digits.imaging.sheet.lift_sheet`),
+    decides the polarity, removes the background, denoises and thresholds; ruled lines and box sides
+    are cut out of the mask. Which marks are digits is left to the caller (:func:`normalize_digit` takes one,
     :mod:`digits.imaging.segment` several), who asks for a second view only if
     the first holds no digit: the picture with a margin of paper around it,
     when it looks cropped tight to its ink (:func:`_tight_crop_paper`).
@@ -214,7 +216,7 @@ def find_ink(image: ImageSource, opts: NormalizeOptions) -> Iterator[InkImage]:
         enough to be a digit.
     """
     grey, original = read_image(image, max_side=opts.max_side)
-    work = _working_image(grey, opts.min_side)
+    work = lift_sheet(_working_image(grey, opts.min_side))
     decoded = (grey.shape[0], grey.shape[1])
     shade = _tight_crop_paper(work, opts.min_contrast)
     ink = _ink(work, opts, original, decoded, 0, tight=shade is not None)
@@ -338,9 +340,6 @@ DESK_MARGIN = 0.03
 """What the background estimate leaves of a desk reaches this fraction of the picture's shorter side past it."""
 CORNER = 0.45
 """An opening by a disc of radius r takes a square corner off up to (sqrt(2) - 1) r from what it leaves."""
-WRITTEN_ON = 0.005
-"""A region with more than this fraction of its pixels under half its median light (and under it by four times
-the noise) has writing in it: paper in a shadow, not a desk."""
 
 
 def _desk(grey: FloatImage) -> Mask:
@@ -351,8 +350,7 @@ def _desk(grey: FloatImage) -> Mask:
     shade (the median) as the strongest marks, holds a disc of radius
     :data:`~digits.imaging.components.EDGE_REGION` times the shorter side
     (the edges it touches taken as going on beyond the picture), and has
-    nothing written in it (:data:`WRITTEN_ON`: ink in a shadow is still far
-    darker than the shadow; a desk is one material). The background estimate
+    nothing written in it (:func:`~digits.imaging.sheet.holds_writing`). The background estimate
     takes away a desk's middle but leaves its rim, which the digit's rules
     cannot tell from strokes (a band along the desk read as a "1", an L as a
     "5"); the rim lies within the desk or just past it. A straight stroke from
@@ -371,9 +369,7 @@ def _desk(grey: FloatImage) -> Mask:
 
     def written_on(c: shapes.Component) -> bool:
         top, left, bottom, right = c.bbox
-        inside = grey[top:bottom, left:right][labels[top:bottom, left:right] == c.label]
-        shade = float(np.median(inside))
-        return float(np.mean(inside < min(0.5 * shade, shade - 4.0 * noise))) > WRITTEN_ON
+        return holds_writing(grey[top:bottom, left:right], labels[top:bottom, left:right] == c.label, noise)
 
     desk = np.zeros(grey.shape, bool)
     for c in regions:

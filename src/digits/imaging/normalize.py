@@ -10,6 +10,8 @@ kept and anti-aliased grey levels, in 28x28 with its centre of mass on pixel
 Steps 1-5 live in :mod:`digits.imaging.ink`, step 6 in :mod:`digits.imaging.components`:
 
 1. decode to luminance, at most ``max_side`` and at least ``min_side`` pixels;
+   a sheet lying on a darker desk has the desk painted over with its own light
+   (:func:`digits.imaging.sheet.lift_sheet`);
 2. polarity: ink is the minority, the tail reaching farther from the median;
 3. background: a grey opening wider than the strokes; if it varies (shading,
    shadows, coloured paper) it is divided out, else the median is used. The
