@@ -45,8 +45,8 @@ RECT_FILL = 0.8
 """Least share of its smallest enclosing rectangle a sheet fills: 1 for a rectangle, 0.9 for a page seen
 at a slant, 0.79 for an ellipse."""
 THIN = 0.15
-"""Marks on a sheet are writing when no disc wider than this fraction of the sheet's shorter side fits in
-them (a bold white "0" on black is no sheet with a dark blob on it)."""
+"""Marks on a sheet are writing when no disc of a radius over this fraction of the sheet's shorter side fits
+in them (a bold white "0" on black is no sheet with a dark blob on it)."""
 MARKED = 0.35
 """The most of a sheet its marks cover: writing covers far less, a dark picture on a light ground more."""
 BLANK_ASPECT = 2.0
