@@ -123,13 +123,16 @@ def find_sheet(grey: FloatImage) -> Mask | None:
     if light - dark < SHEET_CONTRAST or dark > SHEET_DARKER * light:
         return None
     fill, aspect = _rectangle(coarse)
-    border = np.concatenate((coarse[0], coarse[-1], coarse[1:-1, 0], coarse[1:-1, -1]))
-    if _inside_share(coarse) < INSIDE or float(border.mean()) > 1.0 - INSIDE or fill < RECT_FILL:
+    outline = coarse & ~ndimage.binary_erosion(coarse, border_value=1)  # inside the picture
+    frame = np.concatenate((coarse[0], coarse[-1], coarse[1:-1, 0], coarse[1:-1, -1]))  # along its edge
+    inside = outline.sum() / max(outline.sum() + frame.sum(), 1)
+    if inside < INSIDE or float(frame.mean()) > 1.0 - INSIDE or fill < RECT_FILL:
         return None
-    if _edge_step(closed, coarse) < SHARP * (light - dark):
+    if _edge_step(closed, outline) < SHARP * (light - dark):
         return None
     sheet = filters.resize(coarse.astype(np.float32), (h, w)) > 0.5
-    rim = max(1.0, RIM * _shorter_side(sheet))
+    shorter = _shorter_side(sheet)
+    rim = max(1.0, RIM * shorter)
     inner = ~shapes.dilate(np.pad(~sheet, 1, constant_values=True), rim)[1:-1, 1:-1]  # the frame is an edge too
     if not inner.any():
         return None
@@ -138,24 +141,15 @@ def find_sheet(grey: FloatImage) -> Mask | None:
     marked = marks.sum() / inner.sum()
     if marked > MARKED or (marked == 0 and aspect > BLANK_ASPECT):
         return None
-    if float(ndimage.distance_transform_edt(marks).max()) > THIN * _shorter_side(sheet):
+    if float(ndimage.distance_transform_edt(marks).max()) > THIN * shorter:
         return None
     if holds_writing(grey, ~shapes.dilate(sheet, rim), filters.estimate_noise(grey)):
         return None
     return inner
 
 
-def _inside_share(region: Mask) -> float:
-    """The share of ``region``'s (h, w) outline that lies inside the picture rather than along its edge."""
-    inner_edge = region & ~ndimage.binary_erosion(region, border_value=1)
-    on_edge = int(region[0].sum() + region[-1].sum() + region[1:-1, 0].sum() + region[1:-1, -1].sum())
-    inside = int(inner_edge.sum())
-    return inside / max(inside + on_edge, 1)
-
-
-def _edge_step(small: FloatImage, region: Mask) -> float:
-    """The median luminance step per pixel (Sobel) of ``small`` (h, w) along ``region``'s outline inside the picture."""
-    outline = region & ~ndimage.binary_erosion(region, border_value=1)
+def _edge_step(small: FloatImage, outline: Mask) -> float:
+    """The median luminance step per pixel (Sobel) of ``small`` (h, w) along ``outline`` (h, w)."""
     return float(np.median(filters.sobel_edges(small)[outline])) / 8.0 if outline.any() else 0.0
 
 
