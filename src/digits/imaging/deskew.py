@@ -31,14 +31,10 @@ def deskew(images: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
     out = np.empty_like(batch)
     ys, xs = np.mgrid[: batch.shape[1], : batch.shape[2]].astype(np.float32)
     for i, img in enumerate(batch):
-        total = img.sum()
-        if total <= 0:
+        if img.sum() <= 0:
             out[i] = img
             continue
-        cy, cx = (ys * img).sum() / total, (xs * img).sum() / total
-        mu02 = (((ys - cy) ** 2) * img).sum() / total
-        mu11 = ((xs - cx) * (ys - cy) * img).sum() / total
-        alpha = mu11 / mu02 if mu02 > 1e-6 else 0.0
+        alpha, cy = _slant(img, ys, xs)
         # output pixel (y, x) samples input (y, x + alpha * (y - cy)): a shear about row cy
         matrix = np.array([[1.0, 0.0], [alpha, 1.0]], dtype=np.float32)
         offset = np.array([0.0, -alpha * cy], dtype=np.float32)
@@ -64,7 +60,17 @@ def line_slant(ink: npt.NDArray[np.floating], min_height: float) -> float | None
         top, left, bottom, right = c.bbox
         weight = np.where(labels[top:bottom, left:right] == c.label, image[top:bottom, left:right], 0.0)
         ys, xs = np.mgrid[top:bottom, left:right]
-        total = weight.sum()
-        dy, dx = ys - (ys * weight).sum() / total, xs - (xs * weight).sum() / total
-        slants.append(float((weight * dx * dy).sum() / (weight * dy * dy).sum()))
+        slants.append(float(_slant(weight, ys, xs)[0]))
     return float(np.median(slants)) if len(slants) >= 2 else None
+
+
+def _slant(
+    weight: npt.NDArray[np.floating], ys: npt.NDArray[np.floating], xs: npt.NDArray[np.floating]
+) -> tuple[float, float]:
+    """The slant ``mu11 / mu02`` of ink ``weight`` (h, w; total > 0) at rows ``ys`` and columns ``xs`` (h, w), 0 when it
+    has no height, and its centre row."""
+    total = weight.sum()
+    cy, cx = (ys * weight).sum() / total, (xs * weight).sum() / total
+    mu02 = (((ys - cy) ** 2) * weight).sum() / total
+    mu11 = ((xs - cx) * (ys - cy) * weight).sum() / total
+    return (mu11 / mu02 if mu02 > 1e-6 else 0.0), cy
