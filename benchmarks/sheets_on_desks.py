@@ -6,7 +6,8 @@ yellow note, its side 0.3-0.9 of the picture's height, turned up to
 12 degrees), an MNIST **train** digit (a fixed random choice) written on the
 sheet in blue-black or black ink, light falling off across the picture and
 a little blur. Variants: the sheet seen at a slant (perspective), partly
-out of the frame (its writing in the picture), a pen lying on the desk, a shadow across picture, ruled
+out of the frame (its writing in the picture), a pen lying on the desk (along an edge, or anywhere at any
+angle, the sheet perhaps over it), a phone lying there, a shadow across picture, ruled
 paper, four digits in a row (read by ``read``), and a blank sheet (the right
 answer is no digit). Prints how many ``Recognizer.predict`` and
 ``Recognizer.read`` get right.
@@ -22,7 +23,7 @@ import time
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from digits.data.mnist import load_mnist
 from digits.recognizer import Recognizer
@@ -31,7 +32,19 @@ W, H = 1200, 900
 DESKS = {"dark": (60, 45, 35), "mid": (120, 100, 80), "grey": (150, 150, 150)}
 SHEETS = {"white": (245, 245, 238), "yellow": (250, 235, 120)}
 SIDES = (0.3, 0.5, 0.7, 0.9)
-VARIANTS = ("plain", "perspective", "cut", "wood", "pen", "shadow", "ruled", "four digits", "blank")
+VARIANTS = (
+    "plain",
+    "perspective",
+    "cut",
+    "wood",
+    "pen",
+    "shadow",
+    "ruled",
+    "four digits",
+    "blank",
+    "pen at any angle",
+    "phone",
+)
 INKS = ((30, 30, 90), (20, 20, 20))
 
 
@@ -44,6 +57,8 @@ def photo(
     if variant == "wood":
         grain = np.arange(W)[None, :] + 30 * np.sin(np.arange(H)[:, None] / 60)
         img *= (1 + 0.15 * np.sin(grain / 7) + 0.08 * np.sin(grain / 23))[..., None]
+    if variant in ("pen at any angle", "phone"):
+        img = things(rng, img, variant)
     sh = int(side * H)
     sw = min(2 * sh, W - 100) if variant == "four digits" else sh
     paper = np.ones((sh, sw, 3)) * np.array(SHEETS[sheet]) * rng.uniform(0.85, 1.0)
@@ -78,6 +93,25 @@ def photo(
     if variant == "shadow":
         out = out * (1 - 0.4 / (1 + np.exp(-(np.arange(W)[None, :] - rng.uniform(0.3, 0.7) * W) / 40)))[..., None]
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def things(rng: np.random.Generator, img: npt.NDArray[np.float64], variant: str) -> npt.NDArray[np.float64]:
+    """``img`` (H, W, 3) with a pen (black, dark blue or red; 10-24 px thick, 0.2-0.45 of the width long, at
+    any angle) or a phone (a black slab, 0.25-0.4 of the height wide) lying somewhere on it; the sheet may
+    then cover part of it."""
+    shape = Image.new("L", (W, H))
+    draw, x, y = ImageDraw.Draw(shape), rng.uniform(0.1, 0.9) * W, rng.uniform(0.1, 0.9) * H
+    if variant == "phone":
+        w, colour = rng.uniform(0.25, 0.4) * H, (12, 12, 14)
+        draw.rounded_rectangle((x - w / 2, y - w, x + w / 2, y + w), radius=w / 8, fill=255)
+        shape = shape.rotate(float(rng.uniform(-30, 30)), center=(x, y), resample=Image.Resampling.BILINEAR)
+    else:
+        angle, half = rng.uniform(0, np.pi), rng.uniform(0.1, 0.225) * W
+        dx, dy = half * np.cos(angle), half * np.sin(angle)
+        colour = [(15, 15, 20), (20, 25, 70), (120, 20, 20)][int(rng.integers(0, 3))]
+        draw.line((x - dx, y - dy, x + dx, y + dy), fill=255, width=int(rng.integers(10, 25)))
+    alpha = np.asarray(shape, float)[..., None] / 255
+    return img * (1 - alpha) + np.array(colour, float) * alpha
 
 
 def main() -> None:

@@ -624,6 +624,42 @@ def test_a_blank_sheet_on_a_desk_is_no_digit(desk: float) -> None:
     assert normalize_digit(on_desk(np.ones((180, 160)), desk, 8, (90, 120))) is None
 
 
+THINGS = {
+    "pen": ("line", (40, 40, 300, 28), 8),
+    "pencil at a slant": ("line", (360, 50, 440, 300), 5),
+    "phone": ("slab", (370, 150, 450, 330), 0),
+    "pen under the sheet": ("line", (10, 330, 250, 250), 9),
+}
+
+
+@pytest.mark.parametrize("thing", sorted(THINGS))
+def test_a_pen_or_a_phone_beside_a_sheet_is_no_writing_on_the_desk(thing: str) -> None:
+    # a dark thing lying on the desk was taken for writing there, and a desk with writing on it is not
+    # painted over: a digit on a note beside a pen read 3 / 6 of 10 (benchmarks/sheets_on_desks.py)
+    kind, box, width = THINGS[thing]
+    written = render("4", (180, 160), 110, 8)
+    picture = Image.fromarray((255 * on_desk(written, 0.2, 8, (90, 120))).astype(np.uint8))
+    pad = Image.new("L", picture.size, 0)
+    if kind == "line":
+        ImageDraw.Draw(pad).line(box, fill=255, width=width)
+    else:
+        ImageDraw.Draw(pad).rounded_rectangle(box, radius=10, fill=255)
+    if thing == "pen under the sheet":
+        pad = Image.fromarray(np.where(on_desk(np.ones((180, 160)), 0, 8, (90, 120)) > 0.5, 0, np.asarray(pad)))
+    grey = np.where(np.asarray(pad) > 0, 0.03, np.asarray(picture, np.float32) / 255).astype(np.float32)
+    assert sheet.find_sheet(grey) is not None
+    assert corr(normalized(grey).image, normalized(on_desk(written, 0.9, 8, (90, 120))).image) >= 0.9
+
+
+def test_writing_beside_a_sheet_keeps_its_surround_from_being_painted_over() -> None:
+    # a digit on the darker ground is writing (as long as what is written on the sheet): the bright
+    # part may be lit paper and the rest paper in a shadow, whose writing must stay
+    written = render("4", (180, 160), 110, 8)
+    picture = Image.fromarray((255 * on_desk(written, 0.45, 8, (90, 120))).astype(np.uint8))
+    ImageDraw.Draw(picture).line([(30, 250), (90, 250), (50, 340)], fill=0, width=6)  # a 7
+    assert sheet.find_sheet(np.asarray(picture, np.float32) / 255) is None
+
+
 def test_what_only_looks_like_a_sheet_on_a_desk_is_left_as_it_is() -> None:
     # a bright region is no sheet when light falls off across paper, when a hard shadow covers a side,
     # when it is a bold white digit on black (a "1" has no marks and is long), or when the desk shows

@@ -29,7 +29,7 @@ from digits.imaging import filters, shapes
 from digits.imaging.boxes import cut_boxes, cut_enclosures
 from digits.imaging.components import EDGE_REACH, EDGE_REGION, cut_ruled_lines, inner_distance, is_spanning_line
 from digits.imaging.io import ImageSource, read_image
-from digits.imaging.sheet import holds_writing, lift_sheet
+from digits.imaging.sheet import dark_marks, holds_writing, lift_sheet
 
 if TYPE_CHECKING:
     from digits.imaging.normalize import NormalizeOptions
@@ -369,7 +369,8 @@ def _desk(grey: FloatImage) -> Mask:
 
     def written_on(c: shapes.Component) -> bool:
         top, left, bottom, right = c.bbox
-        return holds_writing(grey[top:bottom, left:right], labels[top:bottom, left:right] == c.label, noise)
+        region = labels[top:bottom, left:right] == c.label
+        return holds_writing(dark_marks(grey[top:bottom, left:right], region, noise), region)
 
     desk = np.zeros(grey.shape, bool)
     for c in regions:

@@ -58,18 +58,26 @@ and a sliver of desk where the sheet runs out of the picture)."""
 WRITTEN_ON = 0.005
 """A region with more than this fraction of its pixels under half its median light (and under it by four times
 the noise) has writing in it: paper in a shadow, not a desk."""
+OBJECT = 0.5
+"""A dark mark on the desk longer (its box's diagonal) than this fraction of the sheet's shorter side, and than
+every mark on the sheet, is a thing lying there (a pen, a pencil, a cable), not writing; so is one thicker than
+any writing on a sheet may be (:data:`THIN`: a phone, a wallet)."""
 
 
-def holds_writing(grey: FloatImage, region: Mask, noise: float) -> bool:
-    """Whether ``region`` (h, w) of the picture ``grey`` (h, w) has writing in it (:data:`WRITTEN_ON`).
-
-    Ink in a shadow is still far darker than the shadow; a desk is one material.
-    """
+def dark_marks(grey: FloatImage, region: Mask, noise: float) -> Mask:
+    """The pixels (h, w) of ``region`` (h, w) under half its median light in ``grey`` (h, w), and under it by
+    four times the ``noise``: ink in a shadow is still far darker than the shadow; a desk is one material."""
     inside = grey[region]
     if inside.size == 0:
-        return False
+        return np.zeros(grey.shape, bool)
     shade = float(np.median(inside))
-    return float(np.mean(inside < min(0.5 * shade, shade - 4.0 * noise))) > WRITTEN_ON
+    return region & (grey < min(0.5 * shade, shade - 4.0 * noise))
+
+
+def holds_writing(marks: Mask, region: Mask) -> bool:
+    """Whether ``region`` (h, w) has writing in it: its :func:`dark_marks` ``marks`` (h, w) cover more than
+    :data:`WRITTEN_ON` of it."""
+    return bool(marks.sum() > WRITTEN_ON * region.sum())
 
 
 def lift_sheet(grey: FloatImage) -> FloatImage:
@@ -104,7 +112,7 @@ def find_sheet(grey: FloatImage) -> Mask | None:
     lies mostly inside the picture with the surround along most of its edge (:data:`INSIDE`), is nearly rectangular
     (:data:`RECT_FILL`), has a sharp outline (:data:`SHARP`), holds thin dark
     marks or none (:data:`THIN`, :data:`MARKED`, :data:`BLANK_ASPECT`), and nothing is written on its surround
-    (:func:`holds_writing`), which can then be painted over.
+    (:func:`holds_writing`; a pen lying there is no writing, :data:`OBJECT`), which can then be painted over.
     """
     h, w = grey.shape
     factor = min(1.0, COARSE / max(h, w))
@@ -143,9 +151,29 @@ def find_sheet(grey: FloatImage) -> Mask | None:
         return None
     if float(ndimage.distance_transform_edt(marks).max()) > THIN * shorter:
         return None
-    if holds_writing(grey, ~shapes.dilate(sheet, rim), filters.estimate_noise(grey)):
-        return None
+    surround = ~shapes.dilate(sheet, rim)
+    desk_marks = dark_marks(grey, surround, filters.estimate_noise(grey))
+    if holds_writing(desk_marks, surround):  # unless the marks are things lying on the desk
+        longest = max([_length(c) for c in shapes.connected_components(marks)[1]], default=0.0)
+        things = _objects(desk_marks, max(longest, OBJECT * shorter), THIN * shorter)
+        if holds_writing(desk_marks & ~things, surround):
+            return None
     return inner
+
+
+def _length(component: shapes.Component) -> float:
+    """The diagonal of ``component``'s box, in pixels."""
+    top, left, bottom, right = component.bbox
+    return float(np.hypot(bottom - top, right - left))
+
+
+def _objects(marks: Mask, longer: float, thicker: float) -> Mask:
+    """The components (h, w) of ``marks`` (h, w) longer than ``longer`` pixels (:func:`_length`) or with a disc
+    of radius over ``thicker`` pixels in them: things lying on the desk (:data:`OBJECT`)."""
+    labels, parts = shapes.connected_components(marks)
+    thick = set(np.unique(labels[ndimage.distance_transform_edt(marks) > thicker]))
+    found = [c.label for c in parts if _length(c) > longer or c.label in thick]
+    return np.isin(labels, found)
 
 
 def _edge_step(small: FloatImage, outline: Mask) -> float:
