@@ -1,8 +1,9 @@
 """Rows of digits photographed tilted: how many ``read`` reads exactly, by tilt.
 
 One or two lines of 3-7 MNIST **train** digits (a fixed random choice), 60
-px tall and 50 px apart on paper, photographed turned by -20..20 degrees
-(``forms.photographed``: blur, uneven light, noise). Prints, per tilt, how
+px tall and 50 px apart on paper, photographed turned by -40..40 degrees
+(``forms.photographed``: blur, uneven light, noise; the tilts beyond 20 degrees come
+last, so the earlier rows keep their pictures). Prints, per tilt, how
 many pictures of one line and of two lines ``Recognizer.read`` reads
 exactly (two lines: both, top first).
 
@@ -16,7 +17,7 @@ import time
 import numpy as np
 from forms import begin, photographed, write
 
-TILTS = (0, 3, 5, -5, 10, -10, 15, 20)
+TILTS = (0, 3, 5, -5, 10, -10, 15, 20, 25, 30, -30, 40, -40)
 
 
 def lines_of(rows: list[list[np.ndarray]]) -> np.ndarray:

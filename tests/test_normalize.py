@@ -21,7 +21,7 @@ from scipy import ndimage
 from digits.data.mnist import load_mnist
 from digits.data.synth import photo_digits
 from digits.errors import InputError
-from digits.imaging import deskew, filters, normalize_digit, shapes, sheet, to_mnist
+from digits.imaging import deskew, filters, normalize_digit, shapes, sheet, to_mnist, turn
 from digits.imaging.normalize import MNIST_STROKE_RANGE, NormalizedDigit, NormalizeOptions
 
 # polylines in a unit box (x, y), y downwards
@@ -697,3 +697,22 @@ def test_a_digit_in_a_printed_box_away_from_the_edges_is_found(shape: str, margi
     found = normalized(np.asarray(picture))
     assert corr(found.image, plain.image) >= 0.95
     assert np.abs(np.subtract(found.bbox, plain.bbox)).max() <= 2
+
+
+@pytest.mark.parametrize("degrees", [30, -40, 90])
+def test_a_box_in_a_turned_picture_is_taken_back_to_where_it_was(degrees: float) -> None:
+    picture = np.ones((300, 400), np.float32)
+    picture[50:60, 300:312] = 0.0
+    turned = turn.turn(picture, degrees)
+    rows, cols = np.nonzero(turned < 0.5)
+    box = (int(cols.min()), int(rows.min()), int(np.ptp(cols)) + 1, int(np.ptp(rows)) + 1)
+    x, y, w, h = turn.box_before_turn(box, degrees, picture.shape, turned.shape)
+    assert x <= 300 and x + w >= 312 and y <= 50 and y + h >= 60  # around the dot
+    assert w <= 12 + 0.5 * h + 4 and h <= 10 + 0.5 * w + 4  # and not much more
+
+
+def test_a_turned_blank_page_is_still_blank() -> None:
+    # the corners a turn leaves are paper as noisy as the page: no seam, no specks
+    page = np.clip(0.9 + np.random.default_rng(3).normal(0, 0.02, (240, 320)), 0, 1).astype(np.float32)
+    page *= np.linspace(1.0, 0.85, 320)[None, :]  # light falling off
+    assert normalize_digit(turn.turn(page, 35)) is None

@@ -297,6 +297,26 @@ def test_a_row_photographed_tilted_is_read_as_written(mnist_dir):
         assert shipped.read(np.asarray(tilted)).text == "".join(str(d) for d in labels[start : start + 7])
 
 
+@pytest.mark.parametrize("degrees", [35, -40])
+def test_a_row_photographed_at_a_steep_tilt_is_read_from_the_picture_turned_level(mnist_dir, degrees):
+    """Rows of six MNIST test digits turned 35 or -40 degrees: beyond the tilts a line is sheared level by
+    (its digits then stay turned: tilted_rows.py read 3-5 of 20 at 30-40 degrees), they are read from the
+    picture turned level, and each digit is boxed where it lies in the picture given."""
+    images, labels = mnist_test(mnist_dir)
+    shipped, a = Recognizer(), np.radians(degrees)
+    for start in (300, 306):
+        picture, boxes = paste_digits(list(images[start : start + 6]), [14] * 5, scale=3, margin=30)
+        tilted = Image.fromarray(picture).rotate(degrees, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        reading = shipped.read(np.asarray(tilted))
+        assert reading.text == "".join(str(d) for d in labels[start : start + 6])
+        for (x, y, w, h), found in zip(boxes, reading.digits, strict=True):
+            dx, dy = x + w / 2 - picture.shape[1] / 2, y + h / 2 - picture.shape[0] / 2  # the digit's middle, turned
+            mx = np.cos(a) * dx + np.sin(a) * dy + tilted.width / 2
+            my = -np.sin(a) * dx + np.cos(a) * dy + tilted.height / 2
+            bx, by, bw, bh = found.box
+            assert bx <= mx <= bx + bw and by <= my <= by + bh
+
+
 def test_rows_written_leaning_far_are_read_as_written(mnist_dir):
     """Rows of 4-6 test digits leaning right by a further 0.5 columns per row (27 degrees): the line reader
     reads each stood up, as its training rows stood, besides as written (the previous code read these three 12373,

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from digits.data.mnist import load_mnist
 from digits.data.synth import photo_digits
 from digits.imaging.normalize import normalize_digit, to_mnist
-from digits.imaging.segment import Candidate, SegmentOptions, segment_digits, segment_lines
+from digits.imaging.segment import Candidate, SegmentOptions, segment_digits, segment_lines, steep_tilt
 from small_model import mnist_test, paste_digits, paste_touching, small_model_dir
 
 SIZE = 60  # digit height in pixels
@@ -443,3 +443,28 @@ def test_a_lines_spread_is_how_unevenly_its_digits_are_written() -> None:
         line = segment_lines(turned(draw_digits(level, (380, 120)), tilt)[0])[0]
         assert line.slope != 0 and line.spread < 0.08, (tilt, line.spread)
     assert segment_lines(draw_digits([("7", 20, 30)], (80, 120)))[0].spread == 0.0
+
+
+def _boxes_along(degrees: float, count: int, spacing: float = 60, height: int = 50) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of ``count`` digits ``spacing`` px apart along a line tilted ``degrees`` (down to the
+    right when positive)."""
+    a = np.radians(degrees)
+    middles = [(300 + k * spacing * np.cos(a), 300 + k * spacing * np.sin(a)) for k in range(count)]
+    return [(round(x - 18), round(y - height / 2), 36, height) for x, y in middles]
+
+
+@pytest.mark.parametrize("degrees", [25, 30, -35, 45])
+def test_a_steep_line_of_boxes_is_found_at_its_tilt(degrees: float) -> None:
+    assert abs(steep_tilt(_boxes_along(degrees, 5)) - degrees) <= 3
+    two_lines = _boxes_along(degrees, 4) + [(x - 50, y + 110, w, h) for x, y, w, h in _boxes_along(degrees, 4)]
+    assert abs(steep_tilt(two_lines) - degrees) <= 3
+
+
+def test_a_level_or_gently_tilted_line_is_no_steep_tilt() -> None:
+    # tilts within SLANTS are sheared level where they are found; two digits say nothing of a line
+    for degrees in (0, 8, -15, 19):
+        assert steep_tilt(_boxes_along(degrees, 5)) == 0.0
+    assert steep_tilt(_boxes_along(35, 2)) == 0.0
+    assert steep_tilt([]) == 0.0
+    column = [(300, 300 + 70 * k, 36, 50) for k in range(4)]  # one digit a line, lines under each other
+    assert steep_tilt(column) == 0.0

@@ -33,10 +33,11 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.errors import InputError
-from digits.imaging.io import ImageSource
+from digits.imaging.io import ImageSource, read_image
 from digits.imaging.lines import Strip
 from digits.imaging.normalize import normalize_digit
-from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, segment_lines
+from digits.imaging.segment import Line, Piece, SegmentOptions, segment_digits, segment_lines, steep_tilt
+from digits.imaging.turn import box_before_turn, turn
 from digits.models.base import DigitModel
 from digits.models.line_reader import (
     BLANK,
@@ -322,6 +323,27 @@ class Recognizer:
         ImageDecodeError, ImageTooLargeError
             When ``image`` cannot be read.
         """
+        reading, marks = self._read_level(image)
+        tilt = steep_tilt(marks)
+        if not tilt:
+            return reading
+        # lines photographed too steeply to be levelled by shearing: read from the picture turned level
+        grey, original = read_image(image, max_side=self.read_options.segment.normalize.max_side)
+        turned = turn(grey, tilt)
+        again, marks = self._read_level(turned)
+        if not again.digits or steep_tilt(marks):
+            return reading
+        scale = original[1] / grey.shape[1], original[0] / grey.shape[0]
+        digits = []
+        for d in again.digits:
+            x, y, w, h = box_before_turn(d.box, tilt, grey.shape, turned.shape)
+            box = round(x * scale[0]), round(y * scale[1]), round(w * scale[0]), round(h * scale[1])
+            digits.append(replace(d, box=box))
+        return replace(again, digits=digits)
+
+    def _read_level(self, image: ImageSource) -> tuple[Reading, list[tuple[int, int, int, int]]]:
+        """:meth:`read` as the picture is (lines tilted up to :data:`~digits.imaging.segment.SLANTS` levelled),
+        and the boxes (x, y, w, h) of the marks it read, each whole."""
         if not self.read_options.line_reader:
             return self._read_marks(image)
         lines = segment_lines(image, self.read_options.segment)
@@ -337,7 +359,7 @@ class Recognizer:
             words = self._word_digits(line)
             read_from = replace(line, strip=views[k][0])
             digits += self._line_digits(found[k], frames[k], read_from, [next(proba) for _ in line.marks], words)
-        return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
+        return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits), [m.box for m in marks]
 
     def _strips(self, line: Line) -> tuple[Strip, ...]:
         """The strips a line is read from: as written and, where it leans far, stood up (:attr:`Line.upright`;
@@ -431,12 +453,13 @@ class Recognizer:
             return []
         return [(digit, float(np.sqrt(peak[digit] * whole[digit])), mark.box)]
 
-    def _read_marks(self, image: ImageSource) -> Reading:
-        """:meth:`read` with the model alone: each mark read as one digit or cut into several."""
+    def _read_marks(self, image: ImageSource) -> tuple[Reading, list[tuple[int, int, int, int]]]:
+        """:meth:`read` with the model alone (each mark read as one digit or cut into several), and the
+        marks' boxes."""
         candidates = segment_digits(image, self.read_options.segment)
         pieces = {id(p): p for c in candidates for alt in ((c.whole,), *c.splits) for p in alt}  # cuts share pieces
         if not pieces:
-            return Reading("", [])
+            return Reading("", []), []
         # splits are chosen, and stray marks dropped, on the model's own probabilities, the scale
         # the ReadOptions weights were measured on; the calibrated ones are what is reported
         raw = self.model.predict_proba(np.stack([p.image for p in pieces.values()]))
@@ -446,7 +469,8 @@ class Recognizer:
             alternatives = [[(p, proba[id(p)]) for p in alt] for alt in ((candidate.whole,), *candidate.splits)]
             best = max(alternatives, key=lambda alt: reading_score(alt, candidate.line_height, self.read_options))
             digits += self._digits(best)
-        return Reading("".join(str(d.digit) for d in digits if d.digit is not None), digits)
+        text = "".join(str(d.digit) for d in digits if d.digit is not None)
+        return Reading(text, digits), [c.whole.box for c in candidates]
 
     def probabilities(self, images: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Calibrated class probabilities (n, 10) of MNIST-style images (n, 28, 28)."""

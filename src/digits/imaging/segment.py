@@ -413,6 +413,9 @@ SLANTS = np.arange(-20, 21)
 """The tilts of a photo's lines of writing tried by :func:`_slope`, degrees."""
 LEAST_SLANT = 3
 """Lines tilted by less than this many degrees are read as they are."""
+STEEP = np.concatenate((np.arange(-45, -20), np.arange(21, 46)))
+"""Tilts, degrees, beyond the :data:`SLANTS` that :func:`steep_tilt` tries: a line so steep is not
+levelled by shearing it (its digits stay turned) but read from the picture turned level."""
 
 
 def _slope(marks: list[_Mark], height: float) -> float:
@@ -427,19 +430,47 @@ def _slope(marks: list[_Mark], height: float) -> float:
     tall = [m for m in marks if m.height >= 0.5 * height]
     if len(tall) < 3:
         return 0.0
-    x = np.array([(m.box[1] + m.box[3]) / 2 for m in tall])
-    y = np.array([(m.box[0] + m.box[2]) / 2 for m in tall])
-    slopes = np.tan(np.radians(SLANTS))
-    pairs = []
-    for slope in slopes:
-        level = np.sort(y - slope * x)
-        within = np.searchsorted(level, level + 0.25 * height, side="right") - np.arange(1, level.size + 1)
-        pairs.append(int(within.sum()))
-    best = np.flatnonzero(np.array(pairs) == max(pairs))
+    middles = [((m.box[1] + m.box[3]) / 2, (m.box[0] + m.box[2]) / 2) for m in tall]
+    pairs = _aligned_pairs(middles, SLANTS, height)
+    best = np.flatnonzero(pairs == pairs.max())
     chosen = int(best[len(best) // 2])
     if pairs[chosen] <= pairs[int(np.flatnonzero(SLANTS == 0)[0])] or abs(SLANTS[chosen]) < LEAST_SLANT:
         return 0.0
-    return float(slopes[chosen])
+    return float(np.tan(np.radians(SLANTS[chosen])))
+
+
+def steep_tilt(boxes: list[tuple[int, int, int, int]]) -> float:
+    """The tilt, degrees (positive: the lines run down to the right), of lines of digits boxed ``boxes``
+    (x, y, w, h) when it lies beyond the :data:`SLANTS`, among the :data:`STEEP` tilts; 0 when it does not.
+
+    Counted as :func:`_slope` counts, over the boxes at least half as tall as the tallest: a steep tilt
+    must align more pairs of their middles than any of the :data:`SLANTS` does.
+    """
+    heights = np.array([b[3] for b in boxes], dtype=float)
+    tall = [b for b in boxes if b[3] >= 0.5 * heights.max()] if boxes else []
+    if len(tall) < 3:
+        return 0.0
+    height = float(np.median([b[3] for b in tall]))
+    middles = [(b[0] + b[2] / 2, b[1] + b[3] / 2) for b in tall]
+    steep, level = _aligned_pairs(middles, STEEP, height), _aligned_pairs(middles, SLANTS, height)
+    if steep.max() <= level.max():
+        return 0.0
+    best = np.flatnonzero(steep == steep.max())
+    return float(STEEP[int(best[len(best) // 2])])
+
+
+def _aligned_pairs(
+    middles: list[tuple[float, float]], tilts: npt.NDArray[np.int_], height: float
+) -> npt.NDArray[np.int_]:
+    """For each of the ``tilts`` (degrees), how many pairs of the ``middles`` (x, y) lie within a quarter of
+    ``height`` of each other when projected along it."""
+    x, y = np.array(middles, dtype=float).T
+    pairs = []
+    for slope in np.tan(np.radians(tilts)):
+        level = np.sort(y - slope * x)
+        within = np.searchsorted(level, level + 0.25 * height, side="right") - np.arange(1, level.size + 1)
+        pairs.append(int(within.sum()))
+    return np.array(pairs)
 
 
 def _lines(marks: list[_Mark], height: float, opts: SegmentOptions, slope: float = 0.0) -> list[list[_Mark]]:
