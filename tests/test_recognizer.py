@@ -315,6 +315,8 @@ def test_a_row_photographed_at_a_steep_tilt_is_read_from_the_picture_turned_leve
             my = -np.sin(a) * dx + np.cos(a) * dy + tilted.height / 2
             bx, by, bw, bh = found.box
             assert bx <= mx <= bx + bw and by <= my <= by + bh
+        stream = io.BytesIO(as_png(np.asarray(tilted)))  # a file object is gone back in to be read again
+        assert shipped.read(stream).to_dict() == reading.to_dict()
 
 
 def test_rows_written_leaning_far_are_read_as_written(mnist_dir):

@@ -24,6 +24,7 @@ folder's ``model.json`` records ``info.calibration.temperature``
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -318,15 +319,22 @@ class Recognizer:
     def read(self, image: ImageSource) -> Reading:
         """Read every digit in ``image``, in reading order.
 
+        Lines of digits photographed at a steep tilt (:func:`~digits.imaging.segment.steep_tilt`) are
+        read from the picture turned level, their boxes given in the picture as it is.
+
         Raises
         ------
         ImageDecodeError, ImageTooLargeError
             When ``image`` cannot be read.
         """
+        stream = image if isinstance(image, io.IOBase) and image.seekable() else None
+        start = stream.tell() if stream is not None else 0
         reading, marks = self._read_level(image)
         tilt = steep_tilt(marks)
-        if not tilt:
+        if not tilt or (hasattr(image, "read") and stream is None):  # a stream that cannot go back: as it is
             return reading
+        if stream is not None:
+            stream.seek(start)
         # lines photographed too steeply to be levelled by shearing: read from the picture turned level
         grey, original = read_image(image, max_side=self.read_options.segment.normalize.max_side)
         turned = turn(grey, tilt)
