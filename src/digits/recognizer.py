@@ -335,19 +335,22 @@ class Recognizer:
             return reading
         if stream is not None:
             stream.seek(start)
-        # lines photographed too steeply to be levelled by shearing: read from the picture turned level
+        return self._read_turned(image, tilt) or reading
+
+    def _read_turned(self, image: ImageSource, tilt: float) -> Reading | None:
+        """:meth:`read` of ``image`` turned level from its lines' steep ``tilt`` (degrees), each box taken back
+        to the picture as it is; None when it finds no digit there or its lines are steep even so."""
         grey, original = read_image(image, max_side=self.read_options.segment.normalize.max_side)
         turned = turn(grey, tilt)
-        again, marks = self._read_level(turned)
-        if not again.digits or steep_tilt(marks):
-            return reading
-        scale = original[1] / grey.shape[1], original[0] / grey.shape[0]
+        reading, marks = self._read_level(turned)
+        if not reading.digits or steep_tilt(marks):
+            return None
+        sy, sx = original[0] / grey.shape[0], original[1] / grey.shape[1]
         digits = []
-        for d in again.digits:
+        for d in reading.digits:
             x, y, w, h = box_before_turn(d.box, tilt, grey.shape, turned.shape)
-            box = round(x * scale[0]), round(y * scale[1]), round(w * scale[0]), round(h * scale[1])
-            digits.append(replace(d, box=box))
-        return replace(again, digits=digits)
+            digits.append(replace(d, box=(round(x * sx), round(y * sy), round(w * sx), round(h * sy))))
+        return replace(reading, digits=digits)
 
     def _read_level(self, image: ImageSource) -> tuple[Reading, list[tuple[int, int, int, int]]]:
         """:meth:`read` as the picture is (lines tilted up to :data:`~digits.imaging.segment.SLANTS` levelled),
