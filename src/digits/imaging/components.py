@@ -9,8 +9,10 @@ largest plausible component and the sizeable ones near it);
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +34,19 @@ BRIDGED_THICKNESS = 4
 """A gap of one pixel in a horizontal run of ink at most this many pixels thick is bridged when looking for ruled
 lines: in a photo's deep shade, dark ruled lines come out of the threshold broken by noise, and the piece
 beyond the break, left as the ink the line touches, made it look like a digit's bar that stops at its stroke."""
+DASH_GAP = 0.05
+"""Pale ruled lines (a notebook's, beside pencil or in a photo's light) come out of the threshold as dashes in a
+row; gaps up to this fraction of the image's width are bridged to look for such lines ..."""
+DASH_COVER = 0.2
+"""... and a bridged run is a dashed line when dashes (thin pieces of ink apart from any other) cover at least
+this fraction of it ..."""
+DASHES = 3
+"""... in at least this many dashes."""
+WOBBLE = 1
+"""A line sheared level (:func:`_level_shift`) steps up or down by this many rows along its length."""
+RULED_TILT = 6.0
+"""Ruled lines tilted by up to this many degrees (a page photographed a little turned) are found: the ink is
+sheared level first (:func:`_level_shift`)."""
 
 
 def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
@@ -52,18 +67,75 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
     count for the horizontal ones, while a frame's sides do (its top and
     bottom end at them: frames are left to :func:`is_frame`). Where ink lies
     on both sides of a removed line, the line's pixels are put back. Lines
-    tilted by over a pixel are not found.
+    tilted by up to :data:`RULED_TILT` degrees are found in the ink sheared
+    level (each column moved up or down; the lines' pixels are cut in the
+    sheared ink and the rest moved back), lines curved or tilted further are not.
     """
+    # the tilt of ruled lines, and the lean of a margin's or a grid's
+    rise, lean = _level_shift(mask, int(0.4 * mask.shape[1])), _level_shift(mask.T, int(GRID_LENGTH * mask.shape[0]))
+    if rise is None and lean is None:
+        return _cut_level(mask, relative, mask.shape, wobble=0)
+    ys, xs = np.nonzero(mask)
+    to_y = ys - rise[xs] if rise is not None else ys
+    to_x = xs - lean[ys] if lean is not None else xs
+    to_y, to_x = to_y - to_y.min(), to_x - to_x.min()
+    level = np.zeros((int(to_y.max()) + 1, int(to_x.max()) + 1), dtype=bool)
+    level[to_y, to_x] = True
+    out = np.zeros_like(mask)
+    out[ys, xs] = _cut_level(level, relative, mask.shape, wobble=WOBBLE)[to_y, to_x]
+    return out
+
+
+def _level_shift(mask: Mask, length: int) -> npt.NDArray[np.intp] | None:
+    """How far to move each column of ``mask`` (h, w) down to lay its tilted ruled lines level, shape (w,);
+    None when a row holds ``length`` pixels already (a level line), or no line that long is tilted.
+
+    The tilt is the one, up to :data:`RULED_TILT` degrees, at which the most ink lines up in one row (two
+    rows: a line sheared level steps by a pixel); it is a line's when the ink sheared level by it holds
+    a run ``length`` long within :data:`WOBBLE` rows of one, perhaps in dashes (:data:`DASH_GAP`).
+    """
+    h, w = mask.shape
+    if mask.sum(axis=1).max() >= length or mask.sum() < length:
+        return None
+    ys, xs = np.nonzero(mask)
+    step = max(1, ys.size // 20000)  # the peak stands out as well in a sample
+    most = int(w * np.tan(np.radians(RULED_TILT)))
+
+    def peak(rise: int) -> int:
+        counts = np.bincount(ys[::step] - np.round((xs[::step] - w // 2) * rise / w).astype(np.intp) + most)
+        return int((counts[1:] + counts[:-1]).max())
+
+    best = max(range(-most, most + 1, 3), key=peak)
+    best = max(range(best - 2, best + 3), key=peak)
+    if best == 0:
+        return None
+    shift = np.round((np.arange(w) - w // 2) * best / w).astype(np.intp)
+    to = ys - shift[xs] + most
+    level = np.zeros((h + 2 * most + 1, w), dtype=bool)
+    level[to, xs] = True
+    band = shapes.bridge(ndimage.maximum_filter1d(level, 2 * WOBBLE + 1, axis=0), round(DASH_GAP * w), axis=1)
+    return shift if shapes.long_lines(band, length, axis=1).any() else None
+
+
+def _cut_level(mask: Mask, relative: float | None, size: tuple[int, int], *, wobble: int) -> Mask:
+    """:func:`cut_ruled_lines` of lines lying level in ``mask``, each within ``wobble`` rows (columns) of a
+    straight one; ``size``: the picture's (h, w), which the lines' lengths are measured against (``mask``
+    is the ink sheared level, cropped to it)."""
+    height, width = size
     # a ruled line broken by a pixel of noise is one line, not a line and a sliver; a bold stroke's specks stay
     thin = mask & ~shapes.long_lines(mask, BRIDGED_THICKNESS + 1, axis=0)
     bridged = mask.copy()
     bridged[:, 1:-1] |= thin[:, :-2] & thin[:, 2:]
-    across = shapes.long_lines(bridged, int(0.4 * mask.shape[1]), axis=1) & mask
-    down = shapes.long_lines(mask, int(GRID_LENGTH * mask.shape[0]), axis=0)
-    if not across.any() and not down.any():
-        return mask
+    across = shapes.long_lines(_banded(bridged, wobble, axis=0), int(0.4 * width), axis=1)
+    across = (ndimage.maximum_filter1d(across, 4 * wobble + 1, axis=0) if wobble else across) & mask
     eight = np.ones((3, 3), dtype=bool)
     owners, n_owners = ndimage.label(mask, structure=eight)
+    dashed = _dashed_lines(thin & ~across, owners, int(0.4 * width), round(DASH_GAP * width))
+    across |= dashed & thin
+    down = shapes.long_lines(_banded(mask, wobble, axis=1), int(GRID_LENGTH * height), axis=0)
+    down = (ndimage.maximum_filter1d(down, 4 * wobble + 1, axis=1) if wobble else down) & mask
+    if not across.any() and not down.any():
+        return mask
     ruled_down, unlined = np.zeros_like(mask), mask & ~across & ~down
     for here, extent in _line_pieces(down, axis=0):
         span = _touched_span(here, owners, n_owners, unlined, axis=0)
@@ -75,13 +147,54 @@ def cut_ruled_lines(mask: Mask, *, relative: float | None = None) -> Mask:
         marks, _ = ndimage.label(rest, structure=eight)
         heights = [0] + [s[0].stop - s[0].start for s in ndimage.find_objects(marks)]
     ruled_across = np.zeros_like(mask)
-    for here, extent in _line_pieces(across, axis=1):
+    solid = across & ~dashed
+    pieces = itertools.chain(_line_pieces(solid, axis=1), ((p & thin, e) for p, e in _line_pieces(dashed, axis=1)))
+    for here, extent in pieces:
         span = _touched_span(here, owners, n_owners, rest, axis=1)
         if span is not None and _inside(extent, span, 0.1):
             if relative is None or extent[1] - extent[0] < relative * _tallest(here, marks, heights, rest):
                 continue
         ruled_across |= here
-    return shapes.mend(shapes.mend(mask & ~ruled_across & ~ruled_down, ruled_across, axis=0), ruled_down, axis=1)
+    band = 4 * wobble + 1 if wobble else None  # a line taken with the rows it may step to
+    mended = shapes.mend(mask & ~ruled_across & ~ruled_down, ruled_across, axis=0, width=band)
+    return shapes.mend(mended, ruled_down, axis=1, width=band)
+
+
+def _banded(mask: Mask, wobble: int, axis: Literal[0, 1]) -> Mask:
+    """``mask`` (h, w) as it is (``wobble`` 0), or each pixel spread ``wobble`` pixels along ``axis`` (across the
+    lines looked for) and gaps of ``wobble`` pixels along them bridged: a line sheared level steps and tears."""
+    if not wobble:
+        return mask
+    along: Literal[0, 1] = 1 if axis == 0 else 0
+    return shapes.bridge(ndimage.maximum_filter1d(mask, 2 * wobble + 1, axis=axis), wobble, axis=along)
+
+
+def _dashed_lines(thin: Mask, owners: Labels, min_length: int, gap: int) -> Mask:
+    """Horizontal lines, at least ``min_length`` long, that the threshold broke into dashes (h, w).
+
+    Gaps up to ``gap`` pixels are bridged. The dashes are pieces of ink (``owners``: the mask's
+    components) no thicker than :data:`BRIDGED_THICKNESS`, apart from any other ink: the flat feet of
+    a row of digits are not dashes. A line's dashes may wander by a row; the line is given with that
+    row on either side, gaps included, and holds the ``thin`` ink of the strokes it crosses.
+    """
+    band = ndimage.maximum_filter1d(thin, 3, axis=0)
+    if band.sum(axis=1).max() < DASH_COVER * min_length:
+        return np.zeros_like(thin)
+    heights = np.array([0] + [s[0].stop - s[0].start for s in ndimage.find_objects(owners)])
+    flat = thin & (heights[owners] <= BRIDGED_THICKNESS)
+    ink = ndimage.maximum_filter1d(owners > 0, 3, axis=0)  # a line runs on through the strokes it crosses
+    runs = shapes.long_lines(shapes.bridge(ink, gap, axis=1), min_length, axis=1)
+    if not runs.any():
+        return runs
+    pieces, n = ndimage.label(runs, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])  # a run per row
+    index = np.arange(1, n + 1)
+    dashes_band = ndimage.maximum_filter1d(flat, 3, axis=0)
+    cover = ndimage.mean(dashes_band, pieces, index)
+    starts = dashes_band & ~np.pad(dashes_band, ((0, 0), (1, 0)))[:, :-1]
+    dashes = ndimage.sum(starts, pieces, index)
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[1:] = (cover >= DASH_COVER) & (dashes >= DASHES)
+    return ndimage.maximum_filter1d(keep[pieces], 3, axis=0)
 
 
 def _line_pieces(lines: Mask, axis: int) -> Iterator[tuple[Mask, tuple[int, int]]]:
@@ -93,9 +206,7 @@ def _line_pieces(lines: Mask, axis: int) -> Iterator[tuple[Mask, tuple[int, int]
         yield pieces == i, (box[axis].start, box[axis].stop)
 
 
-def _touched_span(
-    here: Mask, owners: Labels, n_owners: int, rest: Mask, axis: int
-) -> tuple[int, int] | None:
+def _touched_span(here: Mask, owners: Labels, n_owners: int, rest: Mask, axis: int) -> tuple[int, int] | None:
     """The extent along ``axis`` of the other ink (``rest``) in the components a line is part of; None if none."""
     touched = np.zeros(n_owners + 1, dtype=bool)
     touched[owners[here]] = True

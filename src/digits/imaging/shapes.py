@@ -189,6 +189,18 @@ def long_lines(mask: Mask, min_length: int, axis: Literal[0, 1] = 1) -> Mask:
     return out if axis == 1 else out.T
 
 
+def bridge(mask: Mask, gap: int, axis: Literal[0, 1] = 1) -> Mask:
+    """``mask`` (h, w) with gaps of at most ``gap`` pixels between runs along ``axis`` filled (a closing by a line)."""
+    if gap < 1:
+        return mask
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (gap, gap)
+    shape = [1, 1]
+    shape[axis] = gap + 1
+    closed = ndimage.binary_closing(np.pad(mask, pad), structure=np.ones(shape, dtype=bool))
+    return mask | closed[gap : gap + mask.shape[0], :] if axis == 0 else mask | closed[:, gap : gap + mask.shape[1]]
+
+
 def mend(mask: Mask, removed: Mask, axis: Literal[0, 1], width: float | None = None) -> Mask:
     """``mask`` (h, w) with the pixels of removed lines ``removed`` put back where ink lies on both sides.
 
